@@ -1,0 +1,165 @@
+"""Turn user inputs (PIL images, numpy arrays, tensors, file paths) into model tensors, and tensors into PIL images.
+
+The training format of a sketch is a single channel at the model's ``image_size`` with values in {-1, +1}:
++1 is white paper, -1 is a black stroke. Anything a user may hand us is normalised to that here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+
+SketchInput = Image.Image | np.ndarray | torch.Tensor | str | os.PathLike
+ACCEPTED_KINDS = "a PIL image (any mode), a numpy array (H x W, H x W x 1/3/4), a torch tensor, or an image file path"
+
+
+def _load_path(path: str | os.PathLike) -> Image.Image:
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"sketch file not found: {p}")
+    try:
+        with Image.open(p) as im:
+            im.load()
+            return im.copy()
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"could not read {p} as an image ({e}); accepted: {ACCEPTED_KINDS}") from e
+
+
+def _pil_to_gray(image: Image.Image) -> np.ndarray:
+    """Any PIL mode -> float32 [H, W] in [0, 1], transparent pixels composited over white."""
+    if image.width == 0 or image.height == 0:
+        raise ValueError(f"sketch image has zero size ({image.width} x {image.height})")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        arr = np.asarray(image, dtype=np.float32)
+        high = 65535.0 if arr.max() > 255 else 255.0
+        return np.clip(arr / high, 0.0, 1.0)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+
+
+def _array_to_gray(arr: np.ndarray) -> np.ndarray:
+    """numpy array -> float32 [H, W] in [0, 1]."""
+    if arr.size == 0:
+        raise ValueError(f"sketch array is empty (shape {arr.shape}); accepted: {ACCEPTED_KINDS}")
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"sketch array has dtype {arr.dtype}; expected a numeric or bool image array")
+    a = arr
+    if a.ndim == 3 and a.shape[0] in (1, 3, 4) and a.shape[-1] not in (1, 3, 4):
+        a = np.moveaxis(a, 0, -1)  # CHW -> HWC
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
+        raise ValueError(f"sketch array has shape {arr.shape}; accepted: H x W, H x W x 1, H x W x 3 or H x W x 4")
+    if a.dtype == bool:
+        a = a.astype(np.float32)
+    elif np.issubdtype(a.dtype, np.integer):
+        high = 65535.0 if a.dtype in (np.uint16, np.int32, np.int64) and a.max() > 255 else 255.0
+        a = a.astype(np.float32) / high
+    else:
+        a = a.astype(np.float32)
+        if not np.isfinite(a).all():
+            raise ValueError("sketch array contains NaN or infinite values")
+        if a.min() < 0.0:  # the model's own [-1, 1] format
+            a = (a + 1.0) / 2.0
+        elif a.max() > 1.0:  # 0..255 floats
+            a = a / 255.0
+    a = np.clip(a, 0.0, 1.0)
+    if a.ndim == 3:
+        rgb, alpha = a[..., :3], (a[..., 3:4] if a.shape[-1] == 4 else None)
+        gray = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        if alpha is not None:  # composite over white
+            gray = gray * alpha[..., 0] + (1.0 - alpha[..., 0])
+        a = gray
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(f"sketch image has zero size ({a.shape[1]} x {a.shape[0]})")
+    return a
+
+
+def to_grayscale(sketch: SketchInput) -> np.ndarray:
+    """One sketch of any accepted kind -> float32 [H, W] in [0, 1] (1 = white)."""
+    if isinstance(sketch, (str, os.PathLike)):
+        sketch = _load_path(sketch)
+    if isinstance(sketch, Image.Image):
+        return _pil_to_gray(sketch)
+    if isinstance(sketch, torch.Tensor):
+        t = sketch.detach().to("cpu")
+        if t.is_floating_point():
+            t = t.float()
+        while t.ndim > 3 and t.shape[0] == 1:
+            t = t[0]
+        if t.ndim == 3 and t.shape[0] in (1, 3, 4):
+            t = t.permute(1, 2, 0)
+        return _array_to_gray(t.numpy())
+    if isinstance(sketch, np.ndarray):
+        return _array_to_gray(sketch)
+    raise TypeError(f"cannot use an object of type {type(sketch).__name__} as a sketch; accepted: {ACCEPTED_KINDS}")
+
+
+def sketch_to_tensor(sketch: SketchInput, size: int, auto_invert: bool = True) -> torch.Tensor:
+    """Normalise one sketch to the training format: [1, 1, size, size] float, +1 paper / -1 stroke.
+
+    Steps: grayscale (alpha over white); if ``auto_invert`` and the image is mostly dark (mean < 0.5) it is taken
+    as light strokes on a dark background and inverted; padded to a square with white, centred; brought to
+    ``size`` (min-pooling when shrinking, so thin strokes survive; bilinear when enlarging); binarised at 0.5.
+    """
+    gray = to_grayscale(sketch)
+    if auto_invert and gray.mean() < 0.5:
+        gray = 1.0 - gray
+    h, w = gray.shape
+    side = max(h, w)
+    canvas = np.ones((side, side), dtype=np.float32)
+    top, left = (side - h) // 2, (side - w) // 2
+    canvas[top : top + h, left : left + w] = gray
+    x = torch.from_numpy(canvas)[None, None]
+    if side > size:
+        x = -F.adaptive_max_pool2d(-x, size)  # min-pool: a window with any stroke pixel stays a stroke
+    elif side < size:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+    return torch.where(x >= 0.5, 1.0, -1.0)
+
+
+def image_to_tensor(image: Image.Image | np.ndarray | torch.Tensor | str | os.PathLike, size: int) -> torch.Tensor:
+    """A photo -> [1, 3, size, size] in [-1, 1] (centre-cropped to a square, resized bicubically)."""
+    if isinstance(image, torch.Tensor):
+        t = image.detach().float()
+        if t.ndim == 3:
+            t = t[None]
+        if t.ndim != 4 or t.shape[1] != 3 or t.numel() == 0:
+            raise ValueError(f"image tensor must be [3, H, W] or [B, 3, H, W] in [-1, 1], got {tuple(image.shape)}")
+        return F.interpolate(t, size=(size, size), mode="bilinear", antialias=True) if t.shape[-1] != size else t
+    if isinstance(image, (str, os.PathLike)):
+        image = _load_path(image)
+    if isinstance(image, np.ndarray):
+        if image.size == 0:
+            raise ValueError("image array is empty")
+        image = Image.fromarray(image.astype(np.uint8) if image.dtype != np.uint8 else image)
+    if not isinstance(image, Image.Image):
+        raise TypeError(f"cannot use {type(image).__name__} as a photo; pass a PIL image, array, tensor or path")
+    if image.width == 0 or image.height == 0:
+        raise ValueError("photo has zero size")
+    rgb = image.convert("RGB")
+    side = min(rgb.size)
+    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
+    rgb = rgb.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
+    arr = torch.from_numpy(np.asarray(rgb, dtype=np.float32)).permute(2, 0, 1)
+    return (arr / 127.5 - 1.0)[None]
+
+
+def tensor_to_pil(images: torch.Tensor) -> list[Image.Image]:
+    """[B, 3, H, W] (or [B, 1, H, W]) in [-1, 1] -> list of PIL images (values clamped)."""
+    x = ((images.detach().float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).cpu()
+    out = []
+    for img in x:
+        arr = img.permute(1, 2, 0).numpy()
+        out.append(Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr))
+    return out

@@ -1,0 +1,226 @@
+"""``S2FGAN``: the inference bundle (sketch encoder, image encoder, attribute editor, decoder) with the Hub API.
+
+    >>> from s2fgan_hf import S2FGAN
+    >>> model = S2FGAN.from_pretrained("path/or/hub-id")
+    >>> face = model.generate("sketch.png", attributes={"Smiling": 1.5, "Male": -1.0})
+
+Lower-level steps, for an editor that keeps the sketch latent while sliders move:
+``z = model.encode_sketch(sketch)``, ``z2 = model.edit(z, {"Smiling": 2})``, ``img = model.decode(z2)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from PIL import Image
+from torch import nn
+
+from .config import S2FGANConfig
+from .hub import StrictHubMixin, coerce_config, model_card_template
+from .image_processing import SketchInput, image_to_tensor, sketch_to_tensor, tensor_to_pil
+from .networks import AttributeDirections, AttributeMappingNetwork, Decoder, ImageEncoder, SketchEncoder
+
+Attributes = Mapping[str, float] | Sequence[float] | torch.Tensor | None
+
+
+class S2FGAN(
+    nn.Module,
+    StrictHubMixin,
+    library_name="s2fgan-hf",
+    repo_url="https://github.com/s2fgan-hf/s2fgan-hf",
+    paper_url="https://arxiv.org/abs/2011.14785",
+    license="mit",
+    pipeline_tag="image-to-image",
+    tags=["gan", "sketch-to-image", "face-generation", "attribute-editing", "s2fgan"],
+    model_card_template=model_card_template(),
+):
+    """S2FGAN generator side: sketch -> latent -> (attribute edit) -> face.
+
+    Args:
+        config: the architecture (an ``S2FGANConfig``, its dict form, or ``None`` for the paper's defaults).
+
+    Submodules: ``sketch_encoder`` (E_s), ``image_encoder`` (E_i, used in training and evaluation),
+    ``attribute_directions`` (the semantic probe C; the editor itself for S2F-DIS), ``attribute_mapping``
+    (M, S2F-DEC only) and ``decoder`` (D).
+    """
+
+    def __init__(self, config: S2FGANConfig | dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.config = coerce_config(config)
+        self._hub_mixin_config = self.config.to_dict()  # what save_pretrained writes as config.json
+        c = self.config
+        self.sketch_encoder = SketchEncoder(c)
+        self.image_encoder = ImageEncoder(c)
+        self.attribute_directions = AttributeDirections(c.latent_dim, c.num_attributes)
+        self.attribute_mapping = (
+            AttributeMappingNetwork(c.latent_dim, c.num_attributes, c.mapping_hidden, c.mapping_blocks)
+            if c.variant == "dec"
+            else None
+        )
+        self.decoder = Decoder(c)
+
+    # ------------------------------------------------------------------------------------------------
+    # Properties
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        return self.config.attribute_names
+
+    @property
+    def attribute_range(self) -> tuple[float, float]:
+        return self.config.attribute_range  # type: ignore[return-value]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    # ------------------------------------------------------------------------------------------------
+    # Inputs
+    def attribute_vector(self, attributes: Attributes, batch_size: int = 1) -> torch.Tensor:
+        """Named or positional attribute shifts -> [batch_size, num_attributes] float tensor.
+
+        ``attributes`` may be a mapping ``{"Smiling": 1.5}`` (unnamed attributes stay 0), a sequence or tensor of
+        ``num_attributes`` values, a [B, num_attributes] tensor, or ``None`` (no edit). Unknown names are a
+        ``ValueError`` listing the valid ones; values outside ``config.attribute_range`` are a ``ValueError``.
+        """
+        n = self.config.num_attributes
+        if attributes is None:
+            vec = torch.zeros(batch_size, n)
+        elif isinstance(attributes, Mapping):
+            vec = torch.zeros(n)
+            for name, value in attributes.items():
+                vec[self.config.attribute_index(name)] = float(value)
+            vec = vec.expand(batch_size, n).clone()
+        else:
+            vec = torch.as_tensor(attributes, dtype=torch.float32).detach().cpu()
+            if vec.ndim == 1:
+                vec = vec[None].expand(batch_size, -1)
+            if vec.ndim != 2 or vec.shape[1] != n:
+                raise ValueError(
+                    f"attribute shifts must have {n} values ({', '.join(self.attribute_names)}), "
+                    f"got shape {tuple(vec.shape)}"
+                )
+        low, high = self.attribute_range
+        if not torch.isfinite(vec).all():
+            raise ValueError("attribute values must be finite numbers")
+        if (vec < low).any() or (vec > high).any():
+            bad = vec[(vec < low) | (vec > high)][0].item()
+            raise ValueError(f"attribute value {bad:g} is outside this model's slider range [{low:g}, {high:g}]")
+        return vec.to(self.device, torch.float32)
+
+    def prepare_sketches(self, sketches: SketchInput | Sequence[SketchInput]) -> torch.Tensor:
+        """Any accepted sketch (or list of them) -> [B, 1, size, size] in {-1, +1} on the model's device.
+
+        A 4-D tensor [B, 1, H, W] is treated as a batch. See ``image_processing.sketch_to_tensor``.
+        """
+        size = self.config.image_size
+        if isinstance(sketches, torch.Tensor) and sketches.ndim == 4:
+            items: list[Any] = list(sketches)
+        elif isinstance(sketches, (list, tuple)):
+            items = list(sketches)
+        else:
+            items = [sketches]
+        if not items:
+            raise ValueError("no sketch given: pass one sketch or a non-empty list of sketches")
+        batch = torch.cat([sketch_to_tensor(s, size) for s in items])
+        return batch.to(self.device, self.dtype)
+
+    # ------------------------------------------------------------------------------------------------
+    # The four steps
+    def encode_sketch(self, sketch: SketchInput | Sequence[SketchInput] | torch.Tensor) -> torch.Tensor:
+        """Sketch(es) -> latents [B, latent_dim]. Any accepted input kind; see ``prepare_sketches``."""
+        return self.sketch_encoder(self.prepare_sketches(sketch))
+
+    def encode_image(self, image: torch.Tensor | Image.Image) -> torch.Tensor:
+        """Photo(s) -> latents [B, latent_dim]; tensors are [B, 3, H, W] in [-1, 1]."""
+        x = image_to_tensor(image, self.config.image_size) if not isinstance(image, torch.Tensor) else image
+        if x.ndim == 3:
+            x = x[None]
+        return self.image_encoder(x.to(self.device, self.dtype))
+
+    def edit(self, latent: torch.Tensor, attributes: Attributes) -> torch.Tensor:
+        """Apply attribute shifts to latents: M(z, a). ``M(z, 0) == z`` exactly for both variants."""
+        shifts = self.attribute_vector(attributes, latent.shape[0]).to(latent.dtype)
+        if self.attribute_mapping is not None:
+            return self.attribute_mapping(latent, shifts)
+        return self.attribute_directions(latent, shifts)
+
+    def decode(self, latent: torch.Tensor) -> torch.Tensor:
+        """Latents [B, latent_dim] -> images [B, 3, size, size], roughly in [-1, 1] (not clamped)."""
+        return self.decoder(latent)
+
+    def attribute_scores(self, latent: torch.Tensor) -> torch.Tensor:
+        """The semantic probe C(z) [B, num_attributes]: about +1 where an attribute is present, -1 where absent."""
+        return self.attribute_directions.scores(latent)
+
+    def forward(self, sketch: torch.Tensor, attributes: Attributes = None) -> torch.Tensor:
+        """[B, 1, H, W] sketch tensor in [-1, 1] (+ optional shifts) -> [B, 3, size, size] image tensor."""
+        z = self.sketch_encoder(sketch)
+        if attributes is not None:
+            z = self.edit(z, attributes)
+        return self.decoder(z)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        sketch: SketchInput | Sequence[SketchInput],
+        attributes: Attributes | Sequence[Mapping[str, float]] = None,
+        batch_size: int = 16,
+    ) -> Image.Image | list[Image.Image]:
+        """Sketch(es) to face image(s), with optional named attribute shifts.
+
+        Args:
+            sketch: one sketch (PIL image of any mode, numpy array, tensor, or path) or a list of them.
+            attributes: ``{"Smiling": 1.5, "Male": -1.0}`` applied to every sketch, or a list of such dicts (one
+                per sketch), or ``None``.
+            batch_size: how many sketches run through the network at once.
+
+        Returns:
+            A PIL image for a single sketch, a list of PIL images for a list. Deterministic: the same input gives
+            the same output.
+        """
+        if isinstance(sketch, torch.Tensor) and sketch.ndim == 4:
+            sketch = list(sketch)  # a [B, 1, H, W] batch
+        single = not isinstance(sketch, (list, tuple))
+        sketches = [sketch] if single else list(sketch)
+        if not sketches:
+            raise ValueError("no sketch given: pass one sketch or a non-empty list of sketches")
+        if isinstance(attributes, (list, tuple)) and attributes and isinstance(attributes[0], Mapping):
+            if len(attributes) != len(sketches):
+                raise ValueError(f"got {len(attributes)} attribute dicts for {len(sketches)} sketches")
+            per_item: list[Attributes] = list(attributes)
+        else:
+            per_item = [attributes] * len(sketches)
+        was_training = self.training
+        self.eval()
+        images: list[Image.Image] = []
+        try:
+            for start in range(0, len(sketches), batch_size):
+                chunk = sketches[start : start + batch_size]
+                z = self.encode_sketch(chunk)
+                shifts = torch.cat([self.attribute_vector(a, 1) for a in per_item[start : start + len(chunk)]])
+                z = self.edit(z, shifts)
+                images.extend(tensor_to_pil(self.decode(z)))
+        finally:
+            self.train(was_training)
+        return images[0] if single else images
+
+    # ------------------------------------------------------------------------------------------------
+    def num_parameters(self, module: str | None = None) -> int:
+        """Parameter count of the whole bundle or of one submodule by attribute name."""
+        target = self if module is None else getattr(self, module)
+        return sum(p.numel() for p in target.parameters()) if target is not None else 0
+
+    def generate_model_card(self, *args: Any, **kwargs: Any):
+        c = self.config
+        kwargs.setdefault("config", c)
+        kwargs.setdefault("attributes", list(c.attribute_names))
+        kwargs.setdefault("params_millions", f"{self.num_parameters() / 1e6:.1f}")
+        inference = self.num_parameters() - self.num_parameters("image_encoder")
+        kwargs.setdefault("inference_params_millions", f"{inference / 1e6:.1f}")
+        return super().generate_model_card(*args, **kwargs)
