@@ -1,0 +1,25 @@
+"""Training building blocks for ``train_accelerate.py``: step bodies, EMA, augmentation, checkpoints, samples.
+
+Importing this package needs ``accelerate`` only for ``tracking``; everything else is plain PyTorch.
+"""
+
+from .augment import AdaptiveAugment, DiffAugment, NoAugment, build_augment
+from .ema import DEFAULT_EMA_DECAY, GeneratorEMA
+from .modules import DiscriminatorSide, GeneratorSide
+from .steps import StepConfig, build_optimizers, discriminator_step, generator_step, sample_attribute_shifts
+
+__all__ = [
+    "DEFAULT_EMA_DECAY",
+    "AdaptiveAugment",
+    "DiffAugment",
+    "DiscriminatorSide",
+    "GeneratorEMA",
+    "GeneratorSide",
+    "NoAugment",
+    "StepConfig",
+    "build_augment",
+    "build_optimizers",
+    "discriminator_step",
+    "generator_step",
+    "sample_attribute_shifts",
+]

@@ -1,0 +1,134 @@
+"""Training checkpoints: ``save_pretrained`` subfolders, atomic writes, ``latest`` resolution, pruning.
+
+A checkpoint folder ``OUTPUT_DIR/checkpoint-<step>`` holds
+
+* ``generator/``, ``discriminator/``, ``generator_ema/``: ``save_pretrained`` folders (config.json +
+  model.safetensors + README.md), loadable on their own with ``S2FGAN.from_pretrained``;
+* ``optimizer.bin``, ``optimizer_1.bin``, ``random_states_<rank>.pkl``, ``custom_checkpoint_<i>.pkl`` (EMA counter,
+  ADA state) and ``sampler.bin``: written by ``accelerator.save_state``.
+
+It is written to ``OUTPUT_DIR/.tmp-checkpoint-<step>`` and renamed once complete, so a run killed mid-save never
+leaves a folder that ``latest`` would pick. Only names matching ``checkpoint-<digits>`` count as checkpoints.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+
+import safetensors.torch
+from torch import nn
+
+from ..hub import check_state_dict
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d+)$")
+TMP_PREFIX = ".tmp-checkpoint-"
+GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR = "generator", "discriminator", "generator_ema"
+_REQUIRED = (GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR)
+
+
+def list_checkpoints(output_dir: str | Path) -> list[tuple[int, Path]]:
+    """Complete checkpoints in ``output_dir`` as ``(step, path)``, oldest first."""
+    root = Path(output_dir)
+    if not root.is_dir():
+        return []
+    found = []
+    for child in root.iterdir():
+        match = CHECKPOINT_PATTERN.match(child.name)
+        if match and child.is_dir() and all((child / d / "model.safetensors").is_file() for d in _REQUIRED):
+            found.append((int(match.group(1)), child))
+    return sorted(found)
+
+
+def resolve_resume_checkpoint(resume: str | None, output_dir: str | Path) -> tuple[int, Path] | None:
+    """``"latest"`` -> the newest complete checkpoint in ``output_dir`` (or ``None``: start a new run);
+    a path -> that checkpoint (its step is read from the ``checkpoint-<step>`` name)."""
+    if not resume:
+        return None
+    if resume == "latest":
+        found = list_checkpoints(output_dir)
+        return found[-1] if found else None
+    path = Path(resume).expanduser()
+    match = CHECKPOINT_PATTERN.match(path.name)
+    if not path.is_dir() or not match:
+        raise FileNotFoundError(
+            f"--resume_from_checkpoint {resume}: expected 'latest' or an existing checkpoint-<step> folder"
+        )
+    missing = [d for d in _REQUIRED if not (path / d / "model.safetensors").is_file()]
+    if missing:
+        raise FileNotFoundError(f"checkpoint {path} is incomplete: missing {', '.join(missing)}/model.safetensors")
+    return int(match.group(1)), path
+
+
+def prune_checkpoints(output_dir: str | Path, keep: int | None) -> list[Path]:
+    """Delete the oldest checkpoints so at most ``keep`` remain (``None``: keep all). Returns what was removed."""
+    if keep is None:
+        return []
+    if keep < 1:
+        raise ValueError(f"checkpoints_total_limit must be >= 1, got {keep}")
+    found = list_checkpoints(output_dir)
+    removed = [path for _, path in found[: max(0, len(found) - keep)]]
+    for path in removed:
+        logger.info("removing old checkpoint %s (checkpoints_total_limit=%d)", path, keep)
+        shutil.rmtree(path)
+    return removed
+
+
+def save_checkpoint(accelerator, output_dir: str | Path, step: int, total_limit: int | None = None) -> Path:
+    """Write ``checkpoint-<step>`` atomically with ``accelerator.save_state`` (all ranks must call this)."""
+    root = Path(output_dir)
+    tmp = root / f"{TMP_PREFIX}{step}"
+    final = root / f"checkpoint-{step}"
+    if accelerator.is_main_process:
+        root.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(tmp))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        if final.exists():  # re-running the same step: replace the old folder
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        if total_limit is not None:
+            prune_checkpoints(root, total_limit)
+        logger.info("saved checkpoint %s", final)
+    accelerator.wait_for_everyone()
+    return final
+
+
+def load_folder_weights(model: nn.Module, folder: str | Path) -> None:
+    """Load ``folder/model.safetensors`` (a ``save_pretrained`` folder) into ``model`` strictly, in place."""
+    file = Path(folder) / "model.safetensors"
+    state = safetensors.torch.load_file(str(file))
+    check_state_dict(model, state, source=str(file))
+    model.load_state_dict(state, strict=True)
+
+
+def register_checkpoint_hooks(accelerator, generator: nn.Module, discriminator: nn.Module, ema) -> None:
+    """Make ``save_state``/``load_state`` write/read ``save_pretrained`` subfolders instead of ``model_N.safetensors``.
+
+    ``generator`` / ``discriminator`` are the unwrapped ``S2FGAN`` / ``S2FGANDiscriminator`` bundles (their
+    submodules are the ones inside the prepared training modules); ``ema`` is a ``GeneratorEMA``.
+    """
+
+    def save_hook(models, weights, output_dir):
+        if accelerator.is_main_process:
+            generator.save_pretrained(Path(output_dir) / GENERATOR_DIR)
+            discriminator.save_pretrained(Path(output_dir) / DISCRIMINATOR_DIR)
+            ema.model.save_pretrained(Path(output_dir) / EMA_DIR)
+        weights.clear()  # on every rank: accelerate must not write model.safetensors / model_1.safetensors
+
+    def load_hook(models, input_dir):
+        load_folder_weights(generator, Path(input_dir) / GENERATOR_DIR)
+        load_folder_weights(discriminator, Path(input_dir) / DISCRIMINATOR_DIR)
+        load_folder_weights(ema.model, Path(input_dir) / EMA_DIR)
+        models.clear()  # accelerate must not look for model.safetensors
+
+    accelerator.register_save_state_pre_hook(save_hook)
+    accelerator.register_load_state_pre_hook(load_hook)

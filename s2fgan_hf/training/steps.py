@@ -1,0 +1,208 @@
+"""One discriminator step and one generator step of S2FGAN training, Accelerate-aware but loop-free.
+
+``train_accelerate.py`` calls ``discriminator_step`` then ``generator_step`` inside
+``accelerator.accumulate(generator_side, discriminator_side)``. Each returns a dict of float metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .. import losses as L
+from .augment import NoAugment
+
+
+@dataclass
+class StepConfig:
+    """Settings shared by both steps (everything that is not a network, an optimizer or a batch)."""
+
+    weights: L.LossWeights
+    r1_gamma: float = 1.0
+    d_reg_every: int = 16
+    attr_shift_max: float = 4.0
+    attr_shift_prob: float = 0.5
+    attr_one_hot_prob: float = 0.5
+
+
+def sample_attribute_shifts(
+    batch_size: int,
+    num_attributes: int,
+    max_shift: float,
+    prob: float,
+    one_hot_prob: float,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
+    """Training attribute shifts a [B, n], as in the official code plus single-slider samples.
+
+    Each sample is edited with probability ``prob`` (otherwise a = 0, a pure reconstruction). An edited sample
+    moves all n attributes by U(-max_shift, max_shift) (the official dense edit), except that with probability
+    ``one_hot_prob`` it moves a single, uniformly chosen attribute instead, because users of the app move one
+    slider at a time. ``one_hot_prob=0`` reproduces the official sampling. Uses the global torch RNG.
+    """
+    dense = (torch.rand(batch_size, num_attributes) * 2.0 - 1.0) * max_shift
+    edited = (torch.rand(batch_size, 1) < prob).float()
+    one_hot = (torch.rand(batch_size, 1) < one_hot_prob).float()
+    pick = nn.functional.one_hot(torch.randint(num_attributes, (batch_size,)), num_attributes).float()
+    mask = one_hot * pick + (1.0 - one_hot)  # [B, n]: one attribute or all of them
+    return (dense * mask * edited).to(device)
+
+
+def latent_spread(z_sketch: torch.Tensor, z_image: torch.Tensor) -> dict[str, float]:
+    """Collapse monitor: mean per-dimension std over the batch of z_s and z_i, and their ratio.
+
+    A ratio falling towards 0 means different sketches map to (nearly) the same latent, the failure users of
+    the official code reported ("different sketches give the same face").
+    """
+    if z_sketch.shape[0] < 2:
+        return {}
+    s = z_sketch.detach().float().std(dim=0).mean().item()
+    i = z_image.detach().float().std(dim=0).mean().item()
+    return {"z_sketch_std": s, "z_image_std": i, "z_spread_ratio": s / max(i, 1e-12)}
+
+
+def discriminator_step(
+    accelerator,
+    generator_side: nn.Module,
+    discriminator_side: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batch: dict[str, torch.Tensor],
+    shifts: torch.Tensor,
+    config: StepConfig,
+    augment: NoAugment,
+    apply_r1: bool,
+) -> dict[str, float]:
+    """Logistic D loss on augmented real vs augmented fake (+ lazy R1 on plain reals, + the DEC probe loss).
+
+    The fake is D(E_i(x)) for DIS and D(M(E_i(x), a)) for DEC, made without gradients. R1 goes through the
+    same DDP forward as the main loss so one backward covers both (two DDP forwards before one backward are
+    not allowed); its term is (gamma / 2) * R1 * d_reg_every on every ``d_reg_every``-th step.
+    """
+    real, labels = batch["image"], batch["attributes"]
+    gen = accelerator.unwrap_model(generator_side)
+    with torch.no_grad(), accelerator.autocast():
+        z_image = gen.image_encoder(real)
+        z_fake = gen.attribute_mapping(z_image, shifts) if gen.attribute_mapping is not None else z_image
+        fake = gen.decoder(z_fake)
+    r1_images = real.detach().float().requires_grad_(True) if apply_r1 else None
+    with accelerator.autocast():
+        out = discriminator_side(
+            torch.cat([augment(real), augment(fake.to(real.dtype))]), r1_images=r1_images, latents=z_image
+        )
+    real_logits, fake_logits = out["logits"].chunk(2)
+    loss = L.discriminator_adversarial_loss(real_logits, fake_logits)
+    metrics = {
+        "d_adv": loss.item(),
+        "d_real_logit": real_logits.detach().float().mean().item(),
+        "d_fake_logit": fake_logits.detach().float().mean().item(),
+    }
+    if "probe_scores" in out and config.weights.probe > 0:
+        probe = L.semantic_loss(out["probe_scores"], labels)
+        loss = loss + config.weights.probe * probe
+        metrics["d_probe"] = probe.item()
+    if apply_r1:
+        penalty = L.r1_penalty(out["r1_logits"], r1_images)
+        loss = loss + L.lazy_r1_loss(penalty, config.r1_gamma, config.d_reg_every)
+        metrics["r1"] = penalty.item()
+    accelerator.backward(loss)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    augment.update(real_logits)
+    metrics["d_loss"] = loss.item()
+    return metrics
+
+
+def generator_step(
+    accelerator,
+    generator_side: nn.Module,
+    discriminator_side: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batch: dict[str, torch.Tensor],
+    shifts: torch.Tensor,
+    config: StepConfig,
+    augment: NoAugment,
+    perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None,
+    probe_directions: torch.Tensor | None = None,
+) -> dict[str, float]:
+    """All generator-side losses in one backward; F is frozen (``requires_grad_(False)``) meanwhile.
+
+    Freezing F keeps the generator loss's gradient out of ``F.grad``: under gradient accumulation the prepared
+    optimizer's ``zero_grad`` is a no-op on non-sync micro-steps, so it would otherwise leak into the next
+    discriminator update. ``probe_directions`` (DEC) are C's unit directions, detached: the edit loss moves M,
+    not the probe.
+    """
+    w = config.weights
+    real, sketch, labels = batch["image"], batch["sketch"], batch["attributes"]
+    discriminator_side.requires_grad_(False)
+    try:
+        with accelerator.autocast():
+            out = generator_side(real, sketch, shifts)
+            fake_logits = discriminator_side(augment(out["fake"]))["logits"]
+        terms: dict[str, torch.Tensor] = {
+            "align": L.latent_alignment_loss(out["z_sketch"], out["z_image"]),
+            "domain": L.latent_domain_loss(out["domain_image_logits"], out["domain_sketch_logits"]),
+            "l1": L.pixel_l1_loss(out["reconstruction"], real),
+            "adv": L.generator_adversarial_loss(fake_logits),
+        }
+        if perceptual is not None and w.perceptual > 0:
+            with accelerator.autocast():
+                terms["perceptual"] = L.perceptual_loss(out["reconstruction"], real, perceptual)
+        if "scores" in out:  # DIS
+            terms["sem"] = L.semantic_loss(out["scores"], labels)
+            terms["ortho"] = L.orthogonality_loss(out["gram"])
+        else:  # DEC
+            if probe_directions is None:
+                raise ValueError("the DEC generator step needs probe_directions (C's detached unit directions)")
+            directions = probe_directions.detach().float()
+            scores_edit = out["z_image_edited"].float() @ directions
+            scores_orig = out["z_image"].detach().float() @ directions
+            terms["edit"] = L.decomposition_edit_loss(scores_edit, scores_orig, shifts)
+            terms["cycle"] = L.latent_cycle_loss(out["z_cycled"], out["z_image"])
+        loss = sum(getattr(w, name) * value for name, value in terms.items())
+        accelerator.backward(loss)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    finally:
+        discriminator_side.requires_grad_(True)
+    metrics = {f"g_{name}": value.item() for name, value in terms.items()}
+    metrics["g_loss"] = loss.item()
+    metrics.update(latent_spread(out["z_sketch"], out["z_image"]))
+    return metrics
+
+
+def build_optimizers(
+    generator_side: nn.Module,
+    discriminator_side: nn.Module,
+    learning_rate: float = 0.002,
+    d_reg_every: int = 16,
+    aux_weight_decay: float = 5e-4,
+) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    """Official Adam settings.
+
+    Generator: E_s, E_i, decoder, M with betas (0, 0.99); C (DIS) and Q in a group with betas (0.9, 0.999) and
+    weight decay 5e-4. Discriminator: F with lr * c and betas (0, 0.99 ** c), c = d_reg_every / (d_reg_every + 1)
+    (StyleGAN2's lazy-regularisation correction); the DEC probe C with betas (0.9, 0.999), weight decay 5e-4.
+    """
+    aux_names = ("latent_discriminator.", "attribute_directions.")
+    g_main = [p for n, p in generator_side.named_parameters() if not n.startswith(aux_names)]
+    g_aux = [p for n, p in generator_side.named_parameters() if n.startswith(aux_names)]
+    opt_g = torch.optim.Adam(
+        [
+            {"params": g_main, "betas": (0.0, 0.99), "weight_decay": 0.0},
+            {"params": g_aux, "betas": (0.9, 0.999), "weight_decay": aux_weight_decay},
+        ],
+        lr=learning_rate,
+    )
+    c = d_reg_every / (d_reg_every + 1) if d_reg_every > 0 else 1.0
+    d_main = [p for n, p in discriminator_side.named_parameters() if not n.startswith("attribute_probe.")]
+    d_probe = [p for n, p in discriminator_side.named_parameters() if n.startswith("attribute_probe.")]
+    groups = [{"params": d_main, "lr": learning_rate * c, "betas": (0.0, 0.99**c), "weight_decay": 0.0}]
+    if d_probe:
+        groups.append(
+            {"params": d_probe, "lr": learning_rate, "betas": (0.9, 0.999), "weight_decay": aux_weight_decay}
+        )
+    opt_d = torch.optim.Adam(groups, lr=learning_rate)
+    return opt_g, opt_d

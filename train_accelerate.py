@@ -1,0 +1,392 @@
+#!/usr/bin/env python
+"""Train S2FGAN (S2F-DIS or S2F-DEC) with Hugging Face Accelerate: CPU, one GPU, many GPUs or many machines.
+
+    accelerate launch train_accelerate.py --train_data_dir data/prepared --preset fast-128 --output_dir s2fgan-out
+
+Reads top to bottom: arguments -> accelerator -> models, data, losses -> prepare -> (resume) -> loop -> save.
+The step bodies live in ``s2fgan_hf/training/steps.py``; see ``docs/training.md`` for commands and numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from accelerate.logging import get_logger
+from accelerate.utils import (
+    DataLoaderConfiguration,
+    DistributedDataParallelKwargs,
+    ProjectConfiguration,
+    is_tensorboard_available,
+    set_seed,
+)
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from s2fgan_hf import PRESETS, S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf.losses import LossWeights
+from s2fgan_hf.perceptual import PERCEPTUAL_KINDS, build_perceptual_loss
+from s2fgan_hf.training import (
+    DEFAULT_EMA_DECAY,
+    DiscriminatorSide,
+    GeneratorEMA,
+    GeneratorSide,
+    StepConfig,
+    build_augment,
+    build_optimizers,
+    discriminator_step,
+    generator_step,
+    sample_attribute_shifts,
+)
+from s2fgan_hf.training.augment import AUGMENT_KINDS
+from s2fgan_hf.training.checkpointing import register_checkpoint_hooks, resolve_resume_checkpoint, save_checkpoint
+from s2fgan_hf.training.data import build_dataset
+from s2fgan_hf.training.samples import save_sample_grid
+from s2fgan_hf.training.tracking import JSONLTracker
+
+logger = get_logger(__name__, log_level="INFO")
+LOSS_NAMES = ("align", "domain", "perceptual", "l1", "adv", "sem", "ortho", "edit", "cycle", "probe")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Train S2FGAN with Accelerate.")
+    g = p.add_argument_group("model")
+    g.add_argument(
+        "--pretrained_model_name_or_path",
+        default=None,
+        help="Fine-tune: save_pretrained folder or Hub id "
+        "(its discriminator/ subfolder is loaded when present). Without it a new model is built.",
+    )
+    g.add_argument("--preset", default="fast-128", choices=sorted(PRESETS), help="Architecture of a new model.")
+    g.add_argument("--resolution", type=int, default=None, help="Override the preset's image_size (power of two).")
+    g.add_argument("--variant", default="dis", choices=("dis", "dec"), help="S2F-DIS or S2F-DEC (new model).")
+    g = p.add_argument_group("data")
+    g.add_argument("--train_data_dir", default=None, help="Folder made by `s2fgan prepare-data`.")
+    g.add_argument("--photo_dir", default=None, help="Raw photos; sketches are extracted on the fly.")
+    g.add_argument(
+        "--data_augment",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Dataset-level crop/flip (when the dataset class supports it).",
+    )
+    g.add_argument("--dataloader_num_workers", type=int, default=0)
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--output_dir", default="s2fgan-out")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--train_batch_size", type=int, default=4, help="Per process.")
+    g.add_argument("--max_train_steps", type=int, default=10000, help="Optimizer steps (after accumulation).")
+    g.add_argument("--gradient_accumulation_steps", type=int, default=1)
+    g.add_argument("--learning_rate", type=float, default=0.002)
+    g.add_argument(
+        "--mixed_precision",
+        default=None,
+        choices=("no", "fp16", "bf16"),
+        help="Default: the accelerate config's value.",
+    )
+    g.add_argument("--cpu", action="store_true", help="Force CPU even when a GPU is present.")
+    g.add_argument("--allow_tf32", action="store_true")
+    g.add_argument("--find_unused_parameters", action="store_true", help="DDP option; not needed by this script.")
+    g.add_argument("--r1_gamma", type=float, default=1.0)
+    g.add_argument("--d_reg_every", type=int, default=16, help="Lazy R1 interval; 0 disables R1.")
+    g.add_argument("--d_augment", default="ada", choices=AUGMENT_KINDS)
+    g.add_argument("--ada_target", type=float, default=0.6)
+    g.add_argument("--ada_kimg", type=float, default=500.0)
+    g.add_argument("--attr_shift_max", type=float, default=4.0)
+    g.add_argument("--attr_shift_prob", type=float, default=0.5, help="Share of samples that get an edit.")
+    g.add_argument(
+        "--attr_one_hot_prob",
+        type=float,
+        default=0.5,
+        help="Share of edited samples that move one attribute only (0 = official dense edits).",
+    )
+    g.add_argument("--ema_decay", type=float, default=DEFAULT_EMA_DECAY)
+    g.add_argument("--ema_warmup", action=argparse.BooleanOptionalAction, default=True)
+    for name in LOSS_NAMES:
+        g.add_argument(f"--lambda_{name}", type=float, default=None, help="Default: the variant's official weight.")
+    g.add_argument(
+        "--perceptual_loss",
+        default="auto",
+        choices=PERCEPTUAL_KINDS,
+        help="auto = vgg19 with --perceptual_weights, else the structural loss.",
+    )
+    g.add_argument("--perceptual_weights", default=None, help="VGG19 state dict (torchvision layout): file or Hub id.")
+    g.add_argument("--perceptual_weights_filename", default="model.safetensors")
+    g = p.add_argument_group("logging and checkpoints")
+    g.add_argument("--logging_steps", type=int, default=10)
+    g.add_argument(
+        "--report_to",
+        default="all",
+        choices=("all", "jsonl", "tensorboard", "none"),
+        help="all = jsonl plus tensorboard when installed.",
+    )
+    g.add_argument("--validation_steps", type=int, default=500, help="Sample grid every N steps (0: only at the end).")
+    g.add_argument("--num_validation_images", type=int, default=4)
+    g.add_argument("--checkpointing_steps", type=int, default=1000, help="0 disables checkpoints.")
+    g.add_argument("--checkpoints_total_limit", type=int, default=None)
+    g.add_argument("--resume_from_checkpoint", default=None, help="'latest' or a checkpoint-<step> folder.")
+    g.add_argument("--push_to_hub", action="store_true")
+    g.add_argument("--hub_model_id", default=None)
+    g.add_argument("--hub_token", default=None)
+    g.add_argument("--hub_private_repo", action="store_true")
+    args = p.parse_args(argv)
+    if not args.train_data_dir and not args.photo_dir:
+        p.error("give --train_data_dir (a prepared folder) or --photo_dir (raw photos)")
+    if args.push_to_hub and not args.hub_model_id:
+        p.error("--push_to_hub needs --hub_model_id")
+    if args.train_batch_size < 1 or args.max_train_steps < 1 or args.gradient_accumulation_steps < 1:
+        p.error("--train_batch_size, --max_train_steps and --gradient_accumulation_steps must be >= 1")
+    return args
+
+
+def build_models(args: argparse.Namespace) -> tuple[S2FGAN, S2FGANDiscriminator]:
+    """A new model from --preset/--resolution/--variant, or the pretrained one (plus its discriminator if any)."""
+    if args.pretrained_model_name_or_path:
+        generator = S2FGAN.from_pretrained(args.pretrained_model_name_or_path)
+        try:
+            discriminator = S2FGANDiscriminator.from_pretrained_subfolder(args.pretrained_model_name_or_path)
+        except (FileNotFoundError, OSError) as e:
+            logger.warning(f"no discriminator/ next to the pretrained model ({e}); starting a new discriminator")
+            discriminator = S2FGANDiscriminator(generator.config)
+        if discriminator.config != generator.config:
+            raise ValueError("the pretrained discriminator/ config does not match the generator's config")
+    else:
+        overrides = {"variant": args.variant}
+        if args.resolution:
+            base = S2FGANConfig.from_preset(args.preset)
+            overrides.update(
+                image_size=args.resolution, sketch_input_size=min(base.sketch_input_size, args.resolution)
+            )
+        config = S2FGANConfig.from_preset(args.preset, **overrides)
+        generator, discriminator = S2FGAN(config), S2FGANDiscriminator(config)
+    return generator.train(), discriminator.train()
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    output_dir = Path(args.output_dir)
+    trackers: list = []
+    if args.report_to in ("all", "jsonl"):
+        trackers.append(JSONLTracker(output_dir / "metrics.jsonl"))
+    if args.report_to in ("all", "tensorboard") and is_tensorboard_available():
+        trackers.append("tensorboard")
+    accelerator = Accelerator(
+        gradient_accumulation_steps=args.gradient_accumulation_steps,
+        mixed_precision=args.mixed_precision,
+        cpu=args.cpu,
+        log_with=trackers or None,
+        project_config=ProjectConfiguration(project_dir=str(output_dir), logging_dir=str(output_dir / "logs")),
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True, data_seed=args.seed),
+        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=args.find_unused_parameters)],
+    )
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logger.info(accelerator.state, main_process_only=False)
+    if args.allow_tf32:
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    if accelerator.is_main_process:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    if args.push_to_hub and accelerator.is_main_process:
+        from huggingface_hub import create_repo
+
+        create_repo(args.hub_model_id, exist_ok=True, token=args.hub_token, private=args.hub_private_repo)
+
+    # ---- models, losses, data (same seed on every rank for the init; DDP also broadcasts rank 0's weights)
+    set_seed(args.seed)
+    generator, discriminator = build_models(args)
+    config = generator.config
+    set_seed(args.seed, device_specific=True)  # then per-rank randomness (attribute shifts, augmentation)
+    weights = LossWeights.for_variant(config.variant, **{n: getattr(args, f"lambda_{n}") for n in LOSS_NAMES})
+    step_config = StepConfig(
+        weights=weights,
+        r1_gamma=args.r1_gamma,
+        d_reg_every=args.d_reg_every,
+        attr_shift_max=args.attr_shift_max,
+        attr_shift_prob=args.attr_shift_prob,
+        attr_one_hot_prob=args.attr_one_hot_prob,
+    )
+    perceptual = build_perceptual_loss(
+        args.perceptual_loss if weights.perceptual > 0 else "none",
+        args.perceptual_weights,
+        args.perceptual_weights_filename,
+    )
+    logger.info(f"perceptual loss: {getattr(perceptual, 'name', 'none')}; loss weights: {weights.to_dict()}")
+    if perceptual is not None:
+        perceptual = perceptual.to(accelerator.device)
+
+    data_kwargs = dict(
+        train_data_dir=args.train_data_dir,
+        photo_dir=args.photo_dir,
+        attribute_names=config.attribute_names,
+        image_size=config.image_size,
+    )
+    dataset = build_dataset(split="train", augment=args.data_augment, **data_kwargs)
+    try:
+        sample_set = build_dataset(split="test", augment=False, **data_kwargs)
+    except ValueError:
+        sample_set = build_dataset(split="train", augment=False, **data_kwargs)
+    if len(dataset) < args.train_batch_size * accelerator.num_processes:
+        raise ValueError(f"{len(dataset)} training items is fewer than one global batch")
+    loader = DataLoader(
+        dataset,
+        batch_size=args.train_batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=args.dataloader_num_workers,
+        generator=torch.Generator().manual_seed(args.seed),  # keeps the global RNG untouched by the loader
+    )
+
+    generator_side = GeneratorSide(generator, discriminator)
+    discriminator_side = DiscriminatorSide(generator, discriminator)
+    opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, max(args.d_reg_every, 0))
+    generator_side, discriminator_side, opt_g, opt_d, loader = accelerator.prepare(
+        generator_side, discriminator_side, opt_g, opt_d, loader
+    )
+    ema = GeneratorEMA(generator, decay=args.ema_decay, warmup=args.ema_warmup)  # after prepare: synced weights
+    augment = build_augment(args.d_augment, args.ada_target, args.ada_kimg, lambda t: accelerator.reduce(t, "sum"))
+    register_checkpoint_hooks(accelerator, generator, discriminator, ema)
+    accelerator.register_for_checkpointing(ema, augment)
+
+    steps_per_epoch = math.ceil(len(loader) / args.gradient_accumulation_steps)
+    num_epochs = math.ceil(args.max_train_steps / steps_per_epoch)
+    global_batch = args.train_batch_size * accelerator.num_processes * args.gradient_accumulation_steps
+    logger.info(
+        f"{len(dataset)} training items, {config.preset or 'custom'} {config.variant} model at {config.image_size}px "
+        f"({generator.num_parameters() / 1e6:.1f} M generator params), global batch {global_batch}, "
+        f"{args.max_train_steps} steps, augment={args.d_augment}"
+    )
+
+    # ---- resume
+    global_step, first_epoch, skip_batches = 0, 0, 0
+    resume = resolve_resume_checkpoint(args.resume_from_checkpoint, output_dir)
+    if args.resume_from_checkpoint and resume is None:
+        logger.info(f"no checkpoint in {output_dir} (--resume_from_checkpoint latest); starting a new training run")
+    elif resume is not None:
+        global_step, path = resume
+        logger.info(f"resuming from {path} (step {global_step})")
+        accelerator.load_state(str(path))
+        first_epoch = global_step // steps_per_epoch
+        skip_batches = (global_step % steps_per_epoch) * args.gradient_accumulation_steps
+
+    if accelerator.is_main_process and trackers:
+        accelerator.init_trackers("s2fgan", config={k: v for k, v in vars(args).items() if k != "hub_token"})
+    sample_batch = [sample_set[i] for i in range(min(args.num_validation_images, len(sample_set)))]
+    sample_sketches = torch.stack([item["sketch"] for item in sample_batch])
+    sample_images = torch.stack([item["image"] for item in sample_batch])
+
+    # ---- loop
+    progress = tqdm(
+        range(args.max_train_steps), initial=global_step, desc="steps", disable=not accelerator.is_local_main_process
+    )
+    n_attr = config.num_attributes
+    shift_args = (n_attr, args.attr_shift_max, args.attr_shift_prob, args.attr_one_hot_prob, accelerator.device)
+    metrics: dict[str, float] = {}
+    tic, steps_since_log = time.perf_counter(), 0
+    for epoch in range(first_epoch, num_epochs):
+        if global_step >= args.max_train_steps:
+            break
+        loader.set_epoch(epoch)
+        batches = accelerator.skip_first_batches(loader, skip_batches) if epoch == first_epoch else loader
+        for batch in batches:
+            with accelerator.accumulate(generator_side, discriminator_side):
+                apply_r1 = args.d_reg_every > 0 and args.r1_gamma > 0 and global_step % args.d_reg_every == 0
+                shifts = sample_attribute_shifts(args.train_batch_size, *shift_args)
+                metrics = discriminator_step(
+                    accelerator,
+                    generator_side,
+                    discriminator_side,
+                    opt_d,
+                    batch,
+                    shifts,
+                    step_config,
+                    augment,
+                    apply_r1,
+                )
+                shifts = sample_attribute_shifts(args.train_batch_size, *shift_args)
+                probe = generator.attribute_directions.directions() if config.variant == "dec" else None
+                metrics |= generator_step(
+                    accelerator,
+                    generator_side,
+                    discriminator_side,
+                    opt_g,
+                    batch,
+                    shifts,
+                    step_config,
+                    augment,
+                    perceptual,
+                    probe,
+                )
+            if not accelerator.sync_gradients:
+                continue
+            ema.update(generator)
+            global_step += 1
+            steps_since_log += 1
+            progress.update(1)
+            if global_step % args.logging_steps == 0 or global_step == args.max_train_steps:
+                names = sorted(metrics)
+                values = accelerator.reduce(
+                    torch.tensor([metrics[n] for n in names], device=accelerator.device), "mean"
+                )
+                logs = dict(zip(names, values.tolist()))
+                elapsed = time.perf_counter() - tic
+                logs.update(
+                    ada_p=augment.p,
+                    ema_decay=ema.current_decay(),
+                    epoch=epoch,
+                    images_per_sec=steps_since_log * global_batch / max(elapsed, 1e-9),
+                )
+                accelerator.log(logs, step=global_step)
+                progress.set_postfix(g=f"{logs['g_loss']:.3f}", d=f"{logs['d_loss']:.3f}", l1=f"{logs['g_l1']:.3f}")
+                tic, steps_since_log = time.perf_counter(), 0
+            if accelerator.is_main_process and args.validation_steps and global_step % args.validation_steps == 0:
+                save_sample_grid(
+                    output_dir / "samples" / f"step_{global_step:07d}.png", ema.model, sample_sketches, sample_images
+                )
+            if args.checkpointing_steps and global_step % args.checkpointing_steps == 0:
+                save_checkpoint(accelerator, output_dir, global_step, args.checkpoints_total_limit)
+            if global_step >= args.max_train_steps:
+                break
+        skip_batches = 0
+    progress.close()
+
+    # ---- final: a checkpoint to extend the run later, and the EMA model as a save_pretrained folder
+    accelerator.wait_for_everyone()
+    if args.checkpointing_steps and not (output_dir / f"checkpoint-{global_step}").is_dir():
+        save_checkpoint(accelerator, output_dir, global_step, args.checkpoints_total_limit)
+    final_dir = output_dir / "final"
+    if accelerator.is_main_process:
+        save_sample_grid(
+            output_dir / "samples" / f"step_{global_step:07d}.png", ema.model, sample_sketches, sample_images
+        )
+        tmp = output_dir / ".tmp-final"
+        shutil.rmtree(tmp, ignore_errors=True)
+        ema.model.save_pretrained(tmp)
+        discriminator.save_pretrained(tmp / "discriminator")
+        (tmp / "training_args.json").write_text(
+            json.dumps({k: v for k, v in vars(args).items() if k != "hub_token"}, indent=2), encoding="utf-8"
+        )
+        shutil.rmtree(final_dir, ignore_errors=True)
+        os.replace(tmp, final_dir)
+        logger.info(f"saved the EMA generator to {final_dir} (discriminator in {final_dir / 'discriminator'})")
+        if args.push_to_hub:
+            from huggingface_hub import upload_folder
+
+            upload_folder(
+                repo_id=args.hub_model_id,
+                folder_path=str(final_dir),
+                token=args.hub_token,
+                commit_message=f"End of training (step {global_step})",
+            )
+    accelerator.wait_for_everyone()
+    accelerator.end_training()
+    return {"global_step": global_step, "final_dir": str(final_dir), "metrics": metrics}
+
+
+if __name__ == "__main__":
+    main()
