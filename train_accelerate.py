@@ -385,7 +385,18 @@ def main(argv: list[str] | None = None) -> dict:
             )
     accelerator.wait_for_everyone()
     accelerator.end_training()
-    return {"global_step": global_step, "final_dir": str(final_dir), "metrics": metrics}
+    # The objects are returned for tests and notebooks that call main() in-process.
+    return {
+        "global_step": global_step,
+        "final_dir": str(final_dir),
+        "metrics": metrics,
+        "generator": generator,
+        "discriminator": discriminator,
+        "ema": ema.model,
+        "num_processes": accelerator.num_processes,
+        "process_index": accelerator.process_index,
+        "distributed_type": str(accelerator.distributed_type),
+    }
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ class JSONLTracker(GeneralTracker):
     name = "jsonl"
     requires_logging_directory = False
 
-    @on_main_process
     def __init__(self, path: str | Path) -> None:
+        # No @on_main_process here: it would create Accelerate's PartialState before the Accelerator (with the
+        # wrong cpu flag, turning a multi-process CPU launch into independent runs). Writes happen in log().
         super().__init__()
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
 
     @property
     def tracker(self) -> Path:
@@ -28,11 +28,13 @@ class JSONLTracker(GeneralTracker):
 
     @on_main_process
     def store_init_configuration(self, values: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.with_name("config.json").write_text(json.dumps(values, indent=2, default=str), encoding="utf-8")
 
     @on_main_process
     def log(self, values: dict, step: int | None = None, **kwargs) -> None:  # noqa: ARG002
         record = {"step": step, "time": round(time.time(), 3)}
         record.update({k: (float(v) if hasattr(v, "item") else v) for k, v in values.items()})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")

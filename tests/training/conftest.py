@@ -9,6 +9,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import pytest  # noqa: E402
+import torch  # noqa: E402
+
+# One intra-op thread: on a shared 2-core runner, OpenMP's spin-waiting threads slow tiny convolutions down by
+# orders of magnitude as soon as another process holds a core. Subprocesses get OMP_NUM_THREADS=1 for the same
+# reason (and so that a killed-and-resumed subprocess computes bit-identically to the in-process run).
+torch.set_num_threads(1)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO_ROOT / "tests" / "fixtures" / "train" / "prepared"

@@ -1,0 +1,204 @@
+"""End-to-end runs of train_accelerate.py on the 32 px CelebA fixture (CPU, seeded).
+
+* convergence: photo-reconstruction L1 of the fixture faces falls by at least half;
+* resume: a run killed after a checkpoint and resumed with ``latest`` ends bit-identical to an uninterrupted run;
+* DDP: two CPU processes (gloo) under ``accelerate launch`` end with identical weights on both ranks;
+* bf16 mixed precision, S2F-DEC with gradient accumulation, fine-tuning from a saved model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import safetensors.torch
+import torch
+from accelerate.utils import set_seed
+
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf.training.data import PreparedFolder
+
+from .conftest import REPO_ROOT
+
+
+def base_args(data: Path, out: Path, steps: int) -> list[str]:
+    return [
+        "--train_data_dir", data, "--output_dir", out, "--preset", "tiny-32", "--train_batch_size", "4",
+        "--max_train_steps", steps, "--seed", "0", "--cpu", "--report_to", "jsonl", "--logging_steps", "1",
+        "--validation_steps", "0", "--no-data_augment",
+    ]  # fmt: skip
+
+
+def _fixture_tensors(data: Path, config: S2FGANConfig):
+    items = [PreparedFolder(data, config.attribute_names, "train")[i] for i in range(12)]
+    return torch.stack([i["image"] for i in items]), torch.stack([i["sketch"] for i in items])
+
+
+@torch.no_grad()
+def _reconstruction_l1(model: S2FGAN, images: torch.Tensor, sketches: torch.Tensor) -> tuple[float, float]:
+    model.eval()
+    photo = (model.decode(model.image_encoder(images)) - images).abs().mean().item()
+    sketch = (model.decode(model.sketch_encoder(sketches)) - images).abs().mean().item()
+    return photo, sketch
+
+
+@pytest.mark.slow
+def test_reconstruction_l1_halves_on_real_faces(prepared_dir, tmp_path, run_training):
+    config = S2FGANConfig.from_preset("tiny-32")
+    images, sketches = _fixture_tensors(prepared_dir, config)
+    set_seed(0)
+    initial = _reconstruction_l1(S2FGAN(config), images, sketches)  # main() builds the same init from seed 0
+    out = tmp_path / "run"
+    result = run_training(
+        base_args(prepared_dir, out, 200)
+        + ["--d_augment", "none", "--checkpointing_steps", "0", "--logging_steps", "20"]
+    )
+    assert result["global_step"] == 200
+    final = _reconstruction_l1(S2FGAN.from_pretrained(out / "final"), images, sketches)
+    live = _reconstruction_l1(result["generator"], images, sketches)
+    print(f"photo->face L1 {initial[0]:.3f} -> EMA {final[0]:.3f} / live {live[0]:.3f}; "
+          f"sketch->face L1 {initial[1]:.3f} -> EMA {final[1]:.3f}")  # fmt: skip
+    assert final[0] <= 0.5 * initial[0] and live[0] <= 0.5 * initial[0]
+    assert final[1] < initial[1]
+    logs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logs] == list(range(20, 201, 20))
+    assert all("z_spread_ratio" in r and r["images_per_sec"] > 0 for r in logs)
+    assert (out / "samples" / "step_0000200.png").is_file()
+    assert (out / "final" / "discriminator" / "model.safetensors").is_file()
+
+
+def _read_checkpoint(path: Path) -> dict:
+    state = {}
+    for sub in ("generator", "discriminator", "generator_ema"):
+        for k, v in safetensors.torch.load_file(str(path / sub / "model.safetensors")).items():
+            state[f"{sub}/{k}"] = v
+    for name in ("optimizer.bin", "optimizer_1.bin", "custom_checkpoint_0.pkl", "custom_checkpoint_1.pkl"):
+        state[name] = torch.load(path / name, weights_only=False)
+    return state
+
+
+def _assert_same(a, b, where=""):
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), where
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}/{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, where
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_bit_identically(prepared_dir, tmp_path, run_training):
+    # 12 items / batch 4 = 3 batches per epoch: checkpoint-4 sits inside epoch 1, so resuming skips a batch.
+    extra = ["--checkpointing_steps", "4", "--d_augment", "ada", "--ada_kimg", "0.02", "--d_reg_every", "3"]
+    uninterrupted = tmp_path / "a"
+    run_training(base_args(prepared_dir, uninterrupted, 7) + extra)
+
+    killed = tmp_path / "b"
+    cmd = [sys.executable, str(REPO_ROOT / "train_accelerate.py")] + [
+        str(a) for a in base_args(prepared_dir, killed, 1000)
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(cmd + extra, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not (killed / "checkpoint-4").is_dir():
+            assert proc.poll() is None, "the training subprocess died before its first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint-4 within 240 s"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    # What a kill during a save leaves behind must not be picked by `latest`.
+    (killed / ".tmp-checkpoint-99" / "generator").mkdir(parents=True)
+    assert not (killed / "checkpoint-7").exists()
+    _assert_same(_read_checkpoint(uninterrupted / "checkpoint-4"), _read_checkpoint(killed / "checkpoint-4"))
+
+    result = run_training(base_args(prepared_dir, killed, 7) + extra + ["--resume_from_checkpoint", "latest"])
+    assert result["global_step"] == 7
+    a, b = _read_checkpoint(uninterrupted / "checkpoint-7"), _read_checkpoint(killed / "checkpoint-7")
+    assert a["custom_checkpoint_0.pkl"]["num_updates"] == 7  # EMA counter
+    assert a["custom_checkpoint_1.pkl"]["p"] > 0  # ADA really adapted, so its state matters
+    _assert_same(a, b)
+
+
+def test_resume_latest_tolerates_an_empty_output_dir(prepared_dir, tmp_path, run_training):
+    result = run_training(
+        base_args(prepared_dir, tmp_path / "new", 1)
+        + ["--resume_from_checkpoint", "latest", "--checkpointing_steps", "0"]
+    )
+    assert result["global_step"] == 1
+
+
+def test_bf16_mixed_precision_runs(prepared_dir, tmp_path, run_training):
+    out = tmp_path / "bf16"
+    extra = ["--mixed_precision", "bf16", "--d_reg_every", "2", "--d_augment", "diffaug", "--checkpointing_steps", "3"]
+    result = run_training(base_args(prepared_dir, out, 3) + extra)
+    assert result["global_step"] == 3
+    assert all(torch.isfinite(torch.tensor(v)) for v in result["metrics"].values())
+    assert "r1" in json.loads((out / "metrics.jsonl").read_text().splitlines()[2])  # steps 0 and 2 had R1
+    assert all(p.dtype == torch.float32 for p in result["generator"].parameters())  # master weights stay fp32
+    assert S2FGAN.from_pretrained(out / "final").config.preset == "tiny-32"
+
+
+def test_dec_with_gradient_accumulation_then_fine_tune(prepared_dir, tmp_path, run_training):
+    out = tmp_path / "dec"
+    extra = ["--variant", "dec", "--gradient_accumulation_steps", "2", "--checkpointing_steps", "0"]
+    result = run_training(base_args(prepared_dir, out, 2) + extra)
+    assert result["global_step"] == 2
+    assert {"g_edit", "g_cycle", "d_probe"} <= set(result["metrics"])
+    model = S2FGAN.from_pretrained(out / "final")
+    assert model.config.variant == "dec"
+    disc = S2FGANDiscriminator.from_pretrained_subfolder(out / "final")
+    tuned = tmp_path / "tuned"
+    argv = base_args(prepared_dir, tuned, 1) + ["--pretrained_model_name_or_path", out / "final"]
+    result = run_training(argv + ["--checkpointing_steps", "0", "--learning_rate", "0"])  # lr 0: weights stay put
+    assert result["generator"].config.variant == "dec"
+    _assert_same(disc.state_dict(), result["discriminator"].state_dict())  # loaded, not re-initialised
+    _assert_same(model.state_dict(), result["generator"].state_dict())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes_keep_weights_identical(prepared_dir, tmp_path):
+    out = tmp_path / "ddp"
+    launch = [
+        sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+        "--main_process_port", str(_free_port()), str(REPO_ROOT / "tests" / "training" / "ddp_driver.py"),
+    ]  # fmt: skip
+    args = base_args(prepared_dir, out, 4)
+    args[args.index("--train_batch_size") + 1] = "2"
+    args += ["--checkpointing_steps", "2", "--d_reg_every", "2", "--d_augment", "ada", "--ada_kimg", "0.02"]
+    env = {**os.environ, "ACCELERATE_USE_CPU": "true", "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(launch + [str(a) for a in args], env=env, capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    ranks = [torch.load(out / f"rank{i}.pt", weights_only=False) for i in range(2)]
+    for r in ranks:
+        assert r["num_processes"] == 2 and r["distributed_type"] == "DistributedType.MULTI_CPU"
+        assert r["global_step"] == 4
+    _assert_same(ranks[0]["generator"], ranks[1]["generator"])
+    _assert_same(ranks[0]["discriminator"], ranks[1]["discriminator"])
+    _assert_same(ranks[0]["ema"], ranks[1]["ema"])
+    set_seed(0)
+    init = S2FGAN(S2FGANConfig.from_preset("tiny-32")).state_dict()
+    assert not torch.equal(init["decoder.conv1.conv.weight"], ranks[0]["generator"]["decoder.conv1.conv.weight"])
+    assert (out / "checkpoint-2" / "random_states_1.pkl").is_file()  # each rank's RNG state is checkpointed
