@@ -48,7 +48,7 @@ from s2fgan_hf.training import (
 )
 from s2fgan_hf.training.augment import AUGMENT_KINDS
 from s2fgan_hf.training.checkpointing import register_checkpoint_hooks, resolve_resume_checkpoint, save_checkpoint
-from s2fgan_hf.training.data import build_dataset
+from s2fgan_hf.training.data import PHOTO_FORMATS, build_dataset
 from s2fgan_hf.training.samples import save_sample_grid
 from s2fgan_hf.training.tracking import JSONLTracker
 
@@ -71,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g = p.add_argument_group("data")
     g.add_argument("--train_data_dir", default=None, help="Folder made by `s2fgan prepare-data`.")
     g.add_argument("--photo_dir", default=None, help="Raw photos; sketches are extracted on the fly.")
+    g.add_argument("--photo_format", default="celeba", choices=PHOTO_FORMATS, help="Layout of --photo_dir.")
     g.add_argument(
         "--data_augment",
         action=argparse.BooleanOptionalAction,
@@ -225,11 +226,11 @@ def main(argv: list[str] | None = None) -> dict:
         photo_dir=args.photo_dir,
         attribute_names=config.attribute_names,
         image_size=config.image_size,
+        photo_format=args.photo_format,
     )
     dataset = build_dataset(split="train", augment=args.data_augment, **data_kwargs)
-    try:
-        sample_set = build_dataset(split="test", augment=False, **data_kwargs)
-    except ValueError:
+    sample_set = build_dataset(split="test", augment=False, **data_kwargs)  # held-out faces for the grids
+    if len(sample_set) == 0:
         sample_set = build_dataset(split="train", augment=False, **data_kwargs)
     if len(dataset) < args.train_batch_size * accelerator.num_processes:
         raise ValueError(f"{len(dataset)} training items is fewer than one global batch")

@@ -23,7 +23,7 @@ import torch
 from accelerate.utils import set_seed
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
-from s2fgan_hf.training.data import PreparedFolder
+from s2fgan_hf.data import PreparedSketchFaceDataset
 
 from .conftest import REPO_ROOT
 
@@ -37,7 +37,8 @@ def base_args(data: Path, out: Path, steps: int) -> list[str]:
 
 
 def _fixture_tensors(data: Path, config: S2FGANConfig):
-    items = [PreparedFolder(data, config.attribute_names, "train")[i] for i in range(12)]
+    dataset = PreparedSketchFaceDataset(data, config.attribute_names, "train", image_size=config.image_size)
+    items = [dataset[i] for i in range(len(dataset))]
     return torch.stack([i["image"] for i in items]), torch.stack([i["sketch"] for i in items])
 
 
@@ -202,3 +203,12 @@ def test_ddp_two_cpu_processes_keep_weights_identical(prepared_dir, tmp_path):
     init = S2FGAN(S2FGANConfig.from_preset("tiny-32")).state_dict()
     assert not torch.equal(init["decoder.conv1.conv.weight"], ranks[0]["generator"]["decoder.conv1.conv.weight"])
     assert (out / "checkpoint-2" / "random_states_1.pkl").is_file()  # each rank's RNG state is checkpointed
+
+
+def test_on_the_fly_sketches_from_raw_celeba_photos(tmp_path, run_training):
+    photos = REPO_ROOT / "tests" / "fixtures" / "data" / "celeba"  # the data branch's 16 raw CelebA photos
+    args = base_args(photos, tmp_path / "otf", 2)
+    args[args.index("--train_data_dir")] = "--photo_dir"
+    args[args.index("--no-data_augment")] = "--data_augment"
+    result = run_training(args + ["--photo_format", "celeba", "--checkpointing_steps", "0"])
+    assert result["global_step"] == 2 and (tmp_path / "otf" / "final" / "model.safetensors").is_file()
