@@ -1,0 +1,141 @@
+#!/usr/bin/env python
+"""Training throughput of S2FGAN (images/s) per preset, on the device Accelerate picks (or the CPU).
+
+    python bench/bench_training.py                       # paper-256 (batch 2) and fast-64 (batch 8), 2 steps each
+    python bench/bench_training.py --presets fast-128 --batch_size 16 --steps 20 --threads 4
+
+One training iteration = one discriminator step + one generator step, exactly as in ``train_accelerate.py``
+(ADA pipeline at p = 0.5, structural perceptual loss, no R1; the R1 step is timed separately and the amortised
+figure counts it once per ``d_reg_every`` iterations). Data are the 32 px CelebA test fixture faces resized to the
+preset's size, so the numbers do not depend on disk speed. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from accelerate import Accelerator  # noqa: E402
+
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator  # noqa: E402
+from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
+from s2fgan_hf.losses import LossWeights  # noqa: E402
+from s2fgan_hf.perceptual import StructuralLoss  # noqa: E402
+from s2fgan_hf.training import (  # noqa: E402
+    DiscriminatorSide,
+    GeneratorSide,
+    StepConfig,
+    build_augment,
+    build_optimizers,
+    discriminator_step,
+    generator_step,
+    sample_attribute_shifts,
+)
+
+FIXTURE = ROOT / "tests" / "fixtures" / "train" / "prepared"
+
+
+def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant: str, d_reg_every: int) -> dict:
+    torch.manual_seed(0)
+    config = S2FGANConfig.from_preset(preset, variant=variant)
+    generator, discriminator = S2FGAN(config).train(), S2FGANDiscriminator(config).train()
+    g_side, d_side = GeneratorSide(generator, discriminator), DiscriminatorSide(generator, discriminator)
+    opt_g, opt_d = build_optimizers(g_side, d_side, d_reg_every=d_reg_every)
+    g_side, d_side, opt_g, opt_d = accelerator.prepare(g_side, d_side, opt_g, opt_d)
+    data = PreparedSketchFaceDataset(FIXTURE, config.attribute_names, split=None, image_size=config.image_size)
+    items = [data[i % len(data)] for i in range(batch_size)]
+    device = accelerator.device
+    batch = {k: torch.stack([it[k] for it in items]).to(device) for k in ("image", "sketch", "attributes")}
+    step_config = StepConfig(LossWeights.for_variant(variant), d_reg_every=d_reg_every)
+    augment = build_augment("ada")
+    augment.p = 0.5
+    perceptual = StructuralLoss().to(device)
+    probe = generator.attribute_directions if variant == "dec" else None
+
+    def iteration(r1: bool) -> float:
+        shifts = sample_attribute_shifts(batch_size, config.num_attributes, 4.0, 0.5, 0.5, device)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        discriminator_step(accelerator, g_side, d_side, opt_d, batch, shifts, step_config, augment, r1)
+        directions = probe.directions() if probe is not None else None
+        generator_step(accelerator, g_side, d_side, opt_g, batch, shifts, step_config, augment, perceptual, directions)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
+
+    warmup = iteration(False)
+    times = [iteration(False) for _ in range(steps)]
+    r1_time = iteration(True)
+    plain = sum(times) / len(times)
+    amortised = (plain * (d_reg_every - 1) + r1_time) / d_reg_every
+    return {
+        "preset": preset,
+        "variant": variant,
+        "image_size": config.image_size,
+        "batch_size": batch_size,
+        "generator_params_M": round(generator.num_parameters() / 1e6, 2),
+        "discriminator_params_M": round(sum(p.numel() for p in discriminator.parameters()) / 1e6, 2),
+        "warmup_s": round(warmup, 3),
+        "sec_per_iteration": round(plain, 3),
+        "sec_r1_iteration": round(r1_time, 3),
+        "images_per_sec": round(batch_size / plain, 3),
+        "images_per_sec_with_r1": round(batch_size / amortised, 3),
+        "timed_iterations": steps,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--presets", nargs="+", default=["paper-256", "fast-64"])
+    p.add_argument("--batch_size", type=int, nargs="+", default=None, help="One per preset (default 2 / 8).")
+    p.add_argument("--steps", type=int, default=2, help="Timed iterations per preset (after one warm-up).")
+    p.add_argument("--variant", default="dis", choices=("dis", "dec"))
+    p.add_argument("--d_reg_every", type=int, default=16)
+    p.add_argument("--mixed_precision", default="no", choices=("no", "fp16", "bf16"))
+    p.add_argument("--cpu", action="store_true")
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads on CPU (default: torch's).")
+    args = p.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    sizes = args.batch_size or [2 if name == "paper-256" else 8 for name in args.presets]
+    if len(sizes) != len(args.presets):
+        p.error("give one --batch_size per preset")
+    accelerator = Accelerator(cpu=args.cpu, mixed_precision=args.mixed_precision)
+    results = [
+        bench_preset(accelerator, name, size, args.steps, args.variant, args.d_reg_every)
+        for name, size in zip(args.presets, sizes)
+    ]
+    device = accelerator.device
+    print(
+        json.dumps(
+            {
+                "command": "python " + " ".join(shlex.quote(a) for a in [str(Path(sys.argv[0]))] + sys.argv[1:]),
+                "device": torch.cuda.get_device_name(device)
+                if device.type == "cuda"
+                else platform.processor() or "cpu",
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "cpu_count": os.cpu_count(),
+                "load_average_1min": round(os.getloadavg()[0], 2),
+                "mixed_precision": args.mixed_precision,
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
