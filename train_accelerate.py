@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
 
     # ---- resume
-    global_step, first_epoch, skip_batches = 0, 0, 0
+    global_step, first_epoch, skip_batches, last_saved_step = 0, 0, 0, -1
     resume = resolve_resume_checkpoint(args.resume_from_checkpoint, output_dir)
     if args.resume_from_checkpoint and resume is None:
         logger.info(f"no checkpoint in {output_dir} (--resume_from_checkpoint latest); starting a new training run")
@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> dict:
         global_step, path = resume
         logger.info(f"resuming from {path} (step {global_step})")
         accelerator.load_state(str(path))
+        last_saved_step = global_step
         first_epoch = global_step // steps_per_epoch
         skip_batches = (global_step % steps_per_epoch) * args.gradient_accumulation_steps
 
@@ -351,6 +352,7 @@ def main(argv: list[str] | None = None) -> dict:
                 )
             if args.checkpointing_steps and global_step % args.checkpointing_steps == 0:
                 save_checkpoint(accelerator, output_dir, global_step, args.checkpoints_total_limit)
+                last_saved_step = global_step
             if global_step >= args.max_train_steps:
                 break
         skip_batches = 0
@@ -358,7 +360,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     # ---- final: a checkpoint to extend the run later, and the EMA model as a save_pretrained folder
     accelerator.wait_for_everyone()
-    if args.checkpointing_steps and not (output_dir / f"checkpoint-{global_step}").is_dir():
+    if args.checkpointing_steps and last_saved_step != global_step:  # same decision on every rank
         save_checkpoint(accelerator, output_dir, global_step, args.checkpoints_total_limit)
     final_dir = output_dir / "final"
     if accelerator.is_main_process:
