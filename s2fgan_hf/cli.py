@@ -13,7 +13,6 @@ import sys
 # Modules that define subcommands, imported lazily so `s2fgan --help` stays fast.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "s2fgan_hf.generate_cli",
-    "s2fgan_hf.data.prepare",
 )
 
 
