@@ -57,7 +57,9 @@ def _array_to_gray(arr: np.ndarray) -> np.ndarray:
     if a.ndim == 3 and a.shape[-1] == 1:
         a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
-        raise ValueError(f"sketch array has shape {arr.shape}; accepted: H x W, H x W x 1, H x W x 3 or H x W x 4 (channels last)")
+        raise ValueError(
+            f"sketch array has shape {arr.shape}; accepted: H x W, H x W x 1, H x W x 3 or H x W x 4 (channels last)"
+        )
     if a.dtype == bool:
         a = a.astype(np.float32)
     elif np.issubdtype(a.dtype, np.integer):

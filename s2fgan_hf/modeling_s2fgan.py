@@ -18,7 +18,7 @@ from PIL import Image
 from torch import nn
 
 from .config import S2FGANConfig
-from .hub import StrictHubMixin, coerce_config, model_card_template
+from .hub import HUB_METADATA, StrictHubMixin, coerce_config, model_card_template
 from .image_processing import SketchInput, image_to_tensor, sketch_to_tensor, tensor_to_pil
 from .networks import AttributeDirections, AttributeMappingNetwork, Decoder, ImageEncoder, SketchEncoder
 
@@ -28,10 +28,7 @@ Attributes = Mapping[str, float] | Sequence[float] | torch.Tensor | None
 class S2FGAN(
     nn.Module,
     StrictHubMixin,
-    library_name="s2fgan-hf",
-    repo_url="https://github.com/s2fgan-hf/s2fgan-hf",
-    paper_url="https://arxiv.org/abs/2011.14785",
-    license="mit",
+    **HUB_METADATA,
     pipeline_tag="image-to-image",
     tags=["gan", "sketch-to-image", "face-generation", "attribute-editing", "s2fgan"],
     model_card_template=model_card_template(),

@@ -78,7 +78,11 @@ class FakeHub:
                     oid = hashlib.sha1(json.dumps(sorted(store)).encode() + body).hexdigest()
                     hub.commits[repo_id] = oid
                     return self._json(
-                        {"commitUrl": f"{hub.endpoint}/{repo_id}/commit/{oid}", "commitOid": oid, "pullRequestUrl": None}
+                        {
+                            "commitUrl": f"{hub.endpoint}/{repo_id}/commit/{oid}",
+                            "commitOid": oid,
+                            "pullRequestUrl": None,
+                        }
                     )
                 self._json({"error": f"not implemented: POST {path}"}, 404)
 

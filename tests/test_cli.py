@@ -30,7 +30,9 @@ def sketch_files(tmp_path):
 
 def test_generate_single_file(saved_model, sketch_files, tmp_path):
     out = tmp_path / "face.png"
-    code = main(["generate", str(sketch_files[0]), "--attr", "Smiling=1.5", "--model", str(saved_model), "-o", str(out)])
+    code = main(
+        ["generate", str(sketch_files[0]), "--attr", "Smiling=1.5", "--model", str(saved_model), "-o", str(out)]
+    )
     assert code == 0
     assert Image.open(out).size == (32, 32)
 

@@ -8,7 +8,7 @@ import pytest
 import safetensors.torch
 import torch
 
-from s2fgan_hf import CheckpointError, S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf import S2FGAN, CheckpointError, S2FGANConfig, S2FGANDiscriminator
 
 
 @pytest.mark.parametrize("variant", ["dis", "dec"])
