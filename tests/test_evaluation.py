@@ -1,4 +1,4 @@
-"""Evaluation metrics and the harness (on a tiny random model and classifier; the shipped-checkpoint run is separate)."""
+"""Evaluation metrics and the harness, on a tiny random model and classifier."""
 
 from __future__ import annotations
 
