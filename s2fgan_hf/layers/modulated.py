@@ -133,4 +133,4 @@ class ConstantInput(nn.Module):
         self.input = nn.Parameter(torch.randn(1, channels, size, size))
 
     def forward(self, batch_size: int) -> torch.Tensor:
-        return self.input.expand(batch_size, -1, -1, -1)
+        return self.input.repeat(batch_size, 1, 1, 1)  # a copy, not a view of the parameter

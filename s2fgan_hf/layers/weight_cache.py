@@ -9,17 +9,31 @@ invalidates it automatically.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
+
+_ENABLED = True
+
+
+@contextlib.contextmanager
+def weight_cache_disabled() -> Iterator[None]:
+    """Rebuild derived weights on every call (the plain eager behaviour; used as the benchmark reference)."""
+    global _ENABLED
+    previous, _ENABLED = _ENABLED, False
+    try:
+        yield
+    finally:
+        _ENABLED = previous
 
 
 def derived_weight(
     module: nn.Module, name: str, source: torch.Tensor, dtype: torch.dtype, build: Callable[[], torch.Tensor]
 ) -> torch.Tensor:
     """``build().to(dtype)``, cached on ``module`` while gradients are off (fresh, with autograd, otherwise)."""
-    if torch.is_grad_enabled() and source.requires_grad:
+    if not _ENABLED or (torch.is_grad_enabled() and source.requires_grad):
         return build().to(dtype)
     key = (source.data_ptr(), source._version, source.device, dtype)
     cache: dict = module.__dict__.setdefault("_derived_weight_cache", {})
