@@ -1,6 +1,7 @@
 """Train the project's attribute classifier (the judge of ``s2fgan evaluate``) on a prepared folder's train split.
 
-    python scripts/train_attribute_classifier.py --data /path/to/prepared --output s2fgan_hf/pretrained/attribute-classifier
+    python scripts/train_attribute_classifier.py --data PREPARED_DIR \
+        --output s2fgan_hf/pretrained/attribute-classifier
 
 The photos of the split are loaded once into memory (uint8), trained with random flips and small shifts, and the
 held-out (test split) accuracy per attribute, plus the majority-class baseline, is written to ``evaluation.json``
