@@ -124,9 +124,8 @@ def main() -> None:
     (args.output / "evaluation.json").write_text(json.dumps(report, indent=2))
     print(json.dumps({k: v for k, v in report.items() if k != "per_attribute"}, indent=2))
     for n in ("Smiling", "Male", "Young", "Eyeglasses", "Bangs", "No_Beard"):
-        print(
-            f"{n:12s} acc {report['per_attribute'][n]['accuracy']:.3f}  majority {report['per_attribute'][n]['majority_baseline']:.3f}"
-        )
+        r = report["per_attribute"][n]
+        print(f"{n:12s} accuracy {r['accuracy']:.3f}  majority baseline {r['majority_baseline']:.3f}")
 
 
 if __name__ == "__main__":
