@@ -1,0 +1,217 @@
+"""``s2fgan prepare-data SRC DST --format {celebamask-hq,celeba,imagefolder} --size N``.
+
+Crops and resizes every photo, extracts its sketch, and writes a Hugging Face-style image folder::
+
+    DST/images/<name>.png      the photo, N × N (centre square crop, see s2fgan_hf.data.transforms)
+    DST/sketches/<name>.png    its sketch, N × N, black strokes on white
+    DST/metadata.jsonl         file_name, sketch_file_name, split, and one 0/1 column per available attribute
+    DST/prepare_report.json    counts, timings and every unreadable photo with its error
+
+Resumable: a photo whose image and sketch files both exist is skipped, so a second run does no work. Every file is
+written to a temporary file and moved into place with ``os.replace``; the metadata is written once at the end (only
+if it changed). Unreadable photos are listed in the report, not fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from s2fgan_hf.data.atomic_io import atomic_save_image, atomic_write_text, remove_stale_temporaries
+from s2fgan_hf.data.readers import READERS, FaceRecord, build_reader, load_grey, load_rgb
+from s2fgan_hf.data.sketch_extraction import SketchExtractor
+from s2fgan_hf.data.transforms import crop_and_resize, pil_to_tensor, tensor_to_pil
+
+IMAGE_FORMATS = ("png", "jpg")
+
+
+def _output_paths(dst: Path, record: FaceRecord, image_format: str) -> tuple[Path, Path]:
+    return dst / "images" / f"{record.name}.{image_format}", dst / "sketches" / f"{record.name}.png"
+
+
+def _metadata_text(records: list[FaceRecord], attributes: tuple[str, ...], image_format: str) -> str:
+    lines = []
+    for record in records:
+        row: dict[str, Any] = {
+            "file_name": f"images/{record.name}.{image_format}",
+            "sketch_file_name": f"sketches/{record.name}.png",
+            "split": record.split,
+        }
+        row.update({name: int(record.labels[name]) for name in attributes})
+        lines.append(json.dumps(row))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _dataset_sketch(record: FaceRecord, size: int) -> torch.Tensor:
+    """A dataset-provided sketch (e.g. HED maps), resized and re-binarised: ``[1, size, size]`` in {0, 1}."""
+    sketch = crop_and_resize(load_grey(record.sketch_path), size)  # type: ignore[arg-type]
+    return (pil_to_tensor(sketch) > 0.75).float()
+
+
+def prepare_dataset(
+    src: str | Path,
+    dst: str | Path,
+    format_name: str,
+    size: int = 256,
+    limit: int | None = None,
+    batch_size: int = 16,
+    device: str | torch.device = "cpu",
+    image_format: str = "png",
+    use_dataset_sketches: bool = False,
+    extractor: SketchExtractor | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Prepare ``src`` (in ``format_name`` layout) into the image folder ``dst``; returns the report dict.
+
+    Args:
+        size: output resolution (square). Sketches are extracted at this resolution.
+        limit: only the first ``limit`` photos (in the reader's order), for quick runs.
+        batch_size: photos per extraction batch. device: where extraction runs (``"cpu"``, ``"cuda"``...).
+        image_format: ``"png"`` (lossless) or ``"jpg"`` (quality 95) for the photos; sketches are always PNG.
+        use_dataset_sketches: use the dataset's own sketches (e.g. CelebAMask-HQ ``hed_edge_256``) where a photo
+            has one, instead of extracting.
+    """
+    if image_format not in IMAGE_FORMATS:
+        raise ValueError(f"image_format must be one of {IMAGE_FORMATS}, got {image_format!r}")
+    if size < 8:
+        raise ValueError(f"size must be at least 8 pixels, got {size}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    started = time.perf_counter()
+    src, dst = Path(src), Path(dst)
+    reader = build_reader(format_name, src, attribute_names=())
+    records = reader.records[:limit] if limit is not None else list(reader.records)
+    duplicates = [name for name, count in Counter(r.name for r in records).items() if count > 1]
+    if duplicates:
+        raise ValueError(f"several photos share the file stem(s) {duplicates[:5]}; output names must be unique")
+    for folder in (dst / "images", dst / "sketches"):
+        folder.mkdir(parents=True, exist_ok=True)
+    stale = remove_stale_temporaries(dst, dst / "images", dst / "sketches")
+    extractor = extractor or SketchExtractor()
+    todo = [r for r in records if not all(p.is_file() for p in _output_paths(dst, r, image_format))]
+    failed: list[dict[str, str]] = []
+    processed = 0
+    with tqdm(total=len(todo), desc="prepare-data", unit="img", disable=not progress) as bar:
+        for start in range(0, len(todo), batch_size):
+            batch, photos, given = [], [], {}
+            for record in todo[start : start + batch_size]:
+                try:
+                    photo = crop_and_resize(load_rgb(record.image_path), size)
+                    if use_dataset_sketches and record.sketch_path is not None:
+                        given[len(batch)] = _dataset_sketch(record, size)
+                except Exception as error:  # corrupt / unreadable / missing file: report and go on
+                    failed.append({"name": record.name, "path": str(record.image_path), "error": repr(error)})
+                    continue
+                batch.append(record)
+                photos.append(pil_to_tensor(photo))
+            if batch:
+                sketches = extractor(torch.stack(photos).to(device)).cpu()  # [B, 1, size, size]
+                for index, (record, photo) in enumerate(zip(batch, photos)):
+                    image_path, sketch_path = _output_paths(dst, record, image_format)
+                    options = {"quality": 95} if image_format == "jpg" else {}
+                    atomic_save_image(tensor_to_pil(photo), image_path, **options)
+                    atomic_save_image(tensor_to_pil(given.get(index, sketches[index])), sketch_path)
+                    processed += 1
+            bar.update(len(todo[start : start + batch_size]))
+    failed_names = {f["name"] for f in failed}
+    kept = [r for r in records if r.name not in failed_names]
+    metadata = _metadata_text(kept, reader.available_attributes, image_format)
+    metadata_path = dst / "metadata.jsonl"
+    metadata_written = not metadata_path.is_file() or metadata_path.read_text(encoding="utf-8") != metadata
+    if metadata_written:
+        atomic_write_text(metadata, metadata_path)
+    seconds = time.perf_counter() - started
+    report = {
+        "source": str(src),
+        "format": format_name,
+        "size": size,
+        "device": str(device),
+        "total": len(records),
+        "processed": processed,
+        "skipped_existing": len(records) - len(todo),
+        "num_failed": len(failed),
+        "failed": failed,
+        "stale_temporaries_removed": stale,
+        "metadata_written": metadata_written,
+        "split_counts": dict(Counter(r.split for r in kept)),
+        "attributes": list(reader.available_attributes),
+        "seconds": round(seconds, 3),
+        "images_per_second": round(processed / seconds, 2) if processed else 0.0,
+    }
+    atomic_write_text(json.dumps(report, indent=2) + "\n", dst / "prepare_report.json")
+    return report
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    report = prepare_dataset(
+        args.src,
+        args.dst,
+        args.format,
+        size=args.size,
+        limit=args.limit,
+        batch_size=args.batch_size,
+        device=args.device,
+        image_format=args.image_format,
+        use_dataset_sketches=args.dataset_sketches,
+        progress=not args.no_progress,
+    )
+    print(
+        f"prepare-data: {report['processed']} processed, {report['skipped_existing']} already done, "
+        f"{report['num_failed']} failed, {report['seconds']:.1f} s; report: {Path(args.dst) / 'prepare_report.json'}"
+    )
+    return 0
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("src", help="dataset folder (layout given by --format)")
+    parser.add_argument("dst", help="output image folder (created; a rerun resumes)")
+    parser.add_argument("--format", required=True, choices=sorted(READERS), help="layout of SRC")
+    parser.add_argument("--size", type=int, default=256, help="output resolution in pixels (default 256)")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N photos (quick runs)")
+    parser.add_argument("--batch-size", type=int, default=16, help="photos per extraction batch (default 16)")
+    parser.add_argument("--device", default="cpu", help="torch device for sketch extraction (default cpu)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (default 1: extraction is many small ops, and on a busy machine extra threads "
+        "mostly wait on each other; measured 11x faster than 2 threads on a loaded 2-core box)",
+    )
+    parser.add_argument("--image-format", choices=IMAGE_FORMATS, default="png", help="photo file format")
+    parser.add_argument(
+        "--dataset-sketches", action="store_true", help="use the dataset's own sketches (e.g. HED maps) when present"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(func=_run)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``prepare-data`` subcommand to the ``s2fgan`` CLI."""
+    parser = subparsers.add_parser(
+        "prepare-data",
+        help="crop/resize photos, extract sketches, write an image folder with metadata.jsonl",
+        description=__doc__.split("\n\n")[0],
+    )
+    _add_arguments(parser)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m s2fgan_hf.data.prepare SRC DST --format ...``."""
+    parser = argparse.ArgumentParser(prog="s2fgan prepare-data", description=__doc__.split("\n\n")[0])
+    _add_arguments(parser)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
