@@ -11,7 +11,11 @@ import importlib
 import sys
 
 # Modules that define subcommands, imported lazily so `s2fgan --help` stays fast.
-SUBCOMMAND_MODULES: tuple[str, ...] = ("s2fgan_hf.generate_cli",)
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "s2fgan_hf.generate_cli",
+    "s2fgan_hf.data.prepare",
+    "s2fgan_hf.evaluate_cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
