@@ -34,6 +34,8 @@ logger = logging.getLogger("s2fgan_app")
 ASSETS = Path(__file__).resolve().parent / "assets"
 CANVAS = 256
 SLIDER_STEP = 0.25
+SLIDERS_PER_ROW = 4
+DISPLAY = 256  # UI images are enlarged to this many pixels
 UNEXPECTED = "Something went wrong while making the face ({kind}); try another sketch. Details are in the server log."
 
 INTRO = """# S2FGAN: sketch to face
@@ -87,7 +89,9 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
             logger.exception("rendering failed")
             return None, None, UNEXPECTED.format(kind=type(error).__name__)
         source = "cached sketch latent" if result.cached else "new sketch encoded"
-        return result.face, result.model_input, f"Done ({source})."
+        face = result.face.resize((DISPLAY, DISPLAY), Image.LANCZOS)  # display only; /generate returns native size
+        seen = result.model_input.resize((DISPLAY // 2, DISPLAY // 2), Image.NEAREST)
+        return face, seen, f"Done ({source})."
 
     def from_canvas(value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, Any, str]:
         """Sketchpad value + re-frame switch + one value per attribute -> face, model input, status."""
@@ -151,15 +155,23 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
                 with gr.Accordion("Start from a photo", open=False):
                     photo = gr.File(label="Face photo (PNG or JPEG)", file_types=["image"], type="filepath")
             with gr.Column(scale=2):
-                face = gr.Image(label="Face", type="pil", format="png", interactive=False, elem_id="face")
+                face = gr.Image(label="Face", type="pil", format="png", interactive=False, height=320, elem_id="face")
                 status = gr.Textbox(label="Status", value=EMPTY_MESSAGE, interactive=False, elem_id="status")
-                model_input = gr.Image(label="What the model sees", type="pil", format="png", interactive=False)
+                model_input = gr.Image(
+                    label="What the model sees (after re-framing)",
+                    type="pil",
+                    format="png",
+                    interactive=False,
+                    height=160,
+                )
         with gr.Accordion("Attributes", open=True):
-            with gr.Row():
-                sliders = [
-                    gr.Slider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "), min_width=160)
-                    for name in names
-                ]
+            sliders = []
+            for start in range(0, len(names), SLIDERS_PER_ROW):
+                with gr.Row():
+                    sliders += [
+                        gr.Slider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "))
+                        for name in names[start : start + SLIDERS_PER_ROW]
+                    ]
         values, labels = example_values(guide, assets)
         if values:
             gr.Examples(values, inputs=[sketch], example_labels=labels, label="Examples (click, then edit)")
