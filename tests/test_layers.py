@@ -68,3 +68,15 @@ def test_gradient_reversal_flips_sign_and_scales():
     assert torch.equal(out, y)  # identity forward
     (out * 3).sum().backward()
     assert torch.allclose(y.grad, torch.full_like(y, -1.5))
+
+
+def test_blur_and_upsample_fast_paths_match_generic_upfirdn2d():
+    torch.manual_seed(0)
+    x = torch.randn(2, 5, 9, 9)
+    k = make_kernel((1, 3, 3, 1))
+    up = Upsample((1, 3, 3, 1))
+    assert torch.allclose(up(x), upfirdn2d(x, k * 4, up=2, pad=up.pad), atol=1e-6)
+    for pad in [(2, 2), (1, 1), (2, 1)]:
+        assert torch.allclose(Blur((1, 3, 3, 1), pad=pad)(x), upfirdn2d(x, k, pad=pad), atol=1e-6)
+    with torch.no_grad():  # the inference (cached weight) branch agrees too
+        assert torch.allclose(up(x), upfirdn2d(x, k * 4, up=2, pad=up.pad), atol=1e-6)

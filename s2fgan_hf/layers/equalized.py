@@ -26,6 +26,8 @@ def fused_leaky_relu(x: torch.Tensor, bias: torch.Tensor | None, negative_slope:
     if bias is not None:
         shape = [1, -1] + [1] * (x.ndim - 2)
         x = x + bias.view(shape).to(x.dtype)
+        if not torch.is_grad_enabled():  # inference: x is a fresh tensor, finish in place (no extra copies)
+            return F.leaky_relu_(x, negative_slope).mul_(SQRT2)
     return F.leaky_relu(x, negative_slope) * SQRT2
 
 

@@ -73,6 +73,16 @@ class Blur(nn.Module):
         c = x.shape[1]
         build = lambda: depthwise_kernel(self.kernel, c, x.dtype)  # noqa: E731
         weight = derived_weight(self, f"depthwise{c}", self.kernel, x.dtype, build)
+        pad0, pad1 = self.pad
+        kh = self.kernel.shape[0]
+        if self.up == 1 and pad0 == pad1:
+            # Symmetric padding: let the convolution pad (no separate padded copy of x).
+            return F.conv2d(x, weight, padding=pad0, groups=c)
+        if self.up > 1 and pad0 + pad1 == kh - 1 and 2 * pad0 == kh + self.up - 2:
+            # Zero insertion + pad + filter == a strided transposed depthwise conv (no 4x-size zero-filled copy).
+            # Derivation: out[i] = sum_j x[j] K[i + kh - 1 - pad0 - up*j], which is conv_transpose2d's indexing
+            # with padding kh - 1 - pad0; the output is exactly up * H when the pads are as tested (kernel symmetric).
+            return F.conv_transpose2d(x, weight, stride=self.up, padding=kh - 1 - pad0, groups=c)
         return _filter(_zero_insert_and_pad(x, self.up, self.pad), weight, 1)
 
 
