@@ -220,6 +220,24 @@ PRESETS: dict[str, dict[str, Any]] = {
         discriminator_max_channels=256,
         latent_discriminator_hidden=256,
     ),
+    # What a 2-core CPU can train in about an hour (the bundled default checkpoint's architecture).
+    "cpu-64": dict(
+        image_size=64,
+        sketch_input_size=64,
+        sketch_downsample="min_pool",
+        latent_dim=128,
+        sketch_encoder_channels=16,
+        image_encoder_channels=16,
+        encoder_max_channels=128,
+        head_mlp_layers=2,
+        refine_mlp_layers=3,
+        decoder_channel_base=2048,
+        decoder_max_channels=128,
+        discriminator_channel_base=1024,
+        discriminator_max_channels=128,
+        mapping_hidden=32,
+        latent_discriminator_hidden=128,
+    ),
     # For unit tests only: runs a forward pass in milliseconds.
     "tiny-32": dict(
         image_size=32,
