@@ -14,6 +14,7 @@ import sys
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "s2fgan_hf.generate_cli",
     "s2fgan_hf.data.prepare",
+    "s2fgan_hf.evaluate_cli",
 )
 
 

@@ -19,6 +19,14 @@ from torch import nn
 
 from .config import S2FGANConfig
 
+# Metadata both Hub classes put on their model cards.
+HUB_METADATA: dict[str, Any] = {
+    "library_name": "s2fgan-hf",
+    "repo_url": "https://github.com/s2fgan-hf/s2fgan-hf",
+    "paper_url": "https://arxiv.org/abs/2011.14785",
+    "license": "mit",
+}
+
 
 class CheckpointError(RuntimeError):
     """A checkpoint that cannot be loaded into the model as it is configured."""

@@ -54,12 +54,12 @@ def _array_to_gray(arr: np.ndarray) -> np.ndarray:
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"sketch array has dtype {arr.dtype}; expected a numeric or bool image array")
     a = arr
-    if a.ndim == 3 and a.shape[0] in (1, 3, 4) and a.shape[-1] not in (1, 3, 4):
-        a = np.moveaxis(a, 0, -1)  # CHW -> HWC
     if a.ndim == 3 and a.shape[-1] == 1:
         a = a[..., 0]
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (3, 4)):
-        raise ValueError(f"sketch array has shape {arr.shape}; accepted: H x W, H x W x 1, H x W x 3 or H x W x 4")
+        raise ValueError(
+            f"sketch array has shape {arr.shape}; accepted: H x W, H x W x 1, H x W x 3 or H x W x 4 (channels last)"
+        )
     if a.dtype == bool:
         a = a.astype(np.float32)
     elif np.issubdtype(a.dtype, np.integer):

@@ -17,6 +17,12 @@ def bundled_model_path() -> Path | None:
     return path if (path / "config.json").is_file() and (path / "model.safetensors").is_file() else None
 
 
+def bundled_classifier_path() -> Path | None:
+    """The attribute classifier shipped inside the package (``s2fgan_hf/pretrained/attribute-classifier``)."""
+    path = Path(str(resources.files("s2fgan_hf").joinpath("pretrained", "attribute-classifier")))
+    return path if (path / "model.safetensors").is_file() else None
+
+
 def resolve_model_source(model: str | os.PathLike | None = None) -> str:
     """Which checkpoint to load: ``model`` if given, else ``$S2FGAN_MODEL``, else the bundled checkpoint."""
     if model:

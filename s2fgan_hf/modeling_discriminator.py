@@ -13,7 +13,7 @@ from huggingface_hub import snapshot_download
 from torch import nn
 
 from .config import S2FGANConfig
-from .hub import StrictHubMixin, coerce_config
+from .hub import HUB_METADATA, StrictHubMixin, coerce_config
 from .networks import ImageDiscriminator, LatentDiscriminator
 
 DISCRIMINATOR_SUBFOLDER = "discriminator"
@@ -22,10 +22,7 @@ DISCRIMINATOR_SUBFOLDER = "discriminator"
 class S2FGANDiscriminator(
     nn.Module,
     StrictHubMixin,
-    library_name="s2fgan-hf",
-    repo_url="https://github.com/s2fgan-hf/s2fgan-hf",
-    paper_url="https://arxiv.org/abs/2011.14785",
-    license="mit",
+    **HUB_METADATA,
     tags=["gan", "discriminator", "s2fgan"],
 ):
     """Image discriminator F ([B, 3, H, W] -> [B, 1]) and latent discriminator Q with its gradient-reversal layer.

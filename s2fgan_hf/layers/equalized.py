@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .weight_cache import derived_weight
+
 SQRT2 = math.sqrt(2.0)
 
 
@@ -23,7 +25,9 @@ def fused_leaky_relu(x: torch.Tensor, bias: torch.Tensor | None, negative_slope:
     """
     if bias is not None:
         shape = [1, -1] + [1] * (x.ndim - 2)
-        x = x + bias.view(shape)
+        x = x + bias.view(shape).to(x.dtype)
+        if not torch.is_grad_enabled():  # inference: x is a fresh tensor, finish in place (no extra copies)
+            return F.leaky_relu_(x, negative_slope).mul_(SQRT2)
     return F.leaky_relu(x, negative_slope) * SQRT2
 
 
@@ -78,10 +82,13 @@ class EqualLinear(nn.Module):
         self.activation = activation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        bias = self.bias * self.lr_mul if self.bias is not None else None
+        weight = derived_weight(self, "weight", self.weight, x.dtype, lambda: self.weight * self.scale)
+        bias = None
+        if self.bias is not None:
+            bias = derived_weight(self, "bias", self.bias, x.dtype, lambda: self.bias * self.lr_mul)
         if self.activation:
-            return fused_leaky_relu(F.linear(x, self.weight * self.scale), bias)
-        return F.linear(x, self.weight * self.scale, bias)
+            return fused_leaky_relu(F.linear(x, weight), bias)
+        return F.linear(x, weight, bias)
 
     def extra_repr(self) -> str:
         return f"{self.weight.shape[1]}, {self.weight.shape[0]}, lr_mul={self.lr_mul}, activation={self.activation}"
@@ -107,7 +114,9 @@ class EqualConv2d(nn.Module):
         self.padding = padding
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.weight * self.scale, self.bias, stride=self.stride, padding=self.padding)
+        weight = derived_weight(self, "weight", self.weight, x.dtype, lambda: self.weight * self.scale)
+        bias = self.bias.to(x.dtype) if self.bias is not None else None
+        return F.conv2d(x, weight, bias, stride=self.stride, padding=self.padding)
 
     def extra_repr(self) -> str:
         out_c, in_c, k, _ = self.weight.shape

@@ -17,6 +17,7 @@ from torch import nn
 
 from .equalized import EqualLinear, FusedLeakyReLU
 from .resample import Blur, Upsample
+from .weight_cache import derived_weight
 
 
 class ModulatedConv2d(nn.Module):
@@ -55,19 +56,24 @@ class ModulatedConv2d(nn.Module):
 
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         # x: [B, Cin, H, W]; style: [B, style_dim]
-        s = self.modulation(style)  # [B, Cin]
-        weight = self.weight * self.scale  # [Cout, Cin, k, k]
+        # The style affine is a tiny [B, D] x [D, Cin] product: keep it fp32 (bf16 GEMV is slow on CPUs).
+        s = self.modulation(style.float())  # [B, Cin]
         x = x * s[:, :, None, None].to(x.dtype)
         if self.upsample:
             # conv_transpose2d wants [Cin, Cout, k, k]; stride 2 doubles H, W (+ k-1), the blur trims it back.
-            x = F.conv_transpose2d(x, weight.transpose(0, 1).to(x.dtype), stride=2)
-            x = self.blur(x)
+            weight = derived_weight(
+                self, "weight_t", self.weight, x.dtype, lambda: (self.weight * self.scale).transpose(0, 1)
+            )
+            x = self.blur(F.conv_transpose2d(x, weight, stride=2))
         else:
-            x = F.conv2d(x, weight.to(x.dtype), padding=self.kernel_size // 2)
+            weight = derived_weight(self, "weight", self.weight, x.dtype, lambda: self.weight * self.scale)
+            x = F.conv2d(x, weight, padding=self.kernel_size // 2)
         if self.demodulate:
             # d[b, o] = rsqrt(sum_{i,kh,kw} (W[o,i,kh,kw] * s[b,i])^2 + eps), computed in fp32: [B, Cout]
-            w2 = weight.float().pow(2).sum(dim=(2, 3))  # [Cout, Cin]
-            d = torch.rsqrt(s.float().pow(2) @ w2.t() + self.eps)
+            w2 = derived_weight(
+                self, "w2", self.weight, torch.float32, lambda: (self.weight * self.scale).pow(2).sum(dim=(2, 3)).t()
+            )  # [Cin, Cout]
+            d = torch.rsqrt(s.float().pow(2) @ w2 + self.eps)
             x = x * d[:, :, None, None].to(x.dtype)
         return x
 
@@ -127,4 +133,4 @@ class ConstantInput(nn.Module):
         self.input = nn.Parameter(torch.randn(1, channels, size, size))
 
     def forward(self, batch_size: int) -> torch.Tensor:
-        return self.input.expand(batch_size, -1, -1, -1)
+        return self.input.repeat(batch_size, 1, 1, 1)  # a copy, not a view of the parameter

@@ -33,8 +33,10 @@ class Decoder(nn.Module):
             self.to_rgbs.append(ToRGB(out_channels, style_dim, blur_kernel=blur))
             in_channels = out_channels
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, channels_last: bool = False) -> torch.Tensor:
         x = self.input(z.shape[0]).to(z.dtype)
+        if channels_last:  # NHWC activations: convolutions keep the layout from here on
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.conv1(x, z)
         rgb = self.to_rgb1(x, z)
         for i, to_rgb in enumerate(self.to_rgbs):

@@ -1,0 +1,208 @@
+"""The evaluation harness behind ``s2fgan evaluate``: reconstruction, realism, attribute editing, identity.
+
+Given an ``S2FGAN``, the project's ``AttributeClassifier`` and held-out (photo, sketch) pairs, it measures:
+
+* reconstruction of the photo from its sketch and from the photo itself: L1, PSNR, SSIM, plus the L1 of the
+  mean-face baseline (the average held-out photo, the best constant guess);
+* realism: Fréchet distance and KID between faces generated from sketches and the real held-out photos, on the
+  attribute classifier's embedding (not comparable to published Inception FID);
+* attribute editing at several slider strengths: how often the classifier sees the attribute present, how often
+  it flips (off -> on for positive strengths, on -> off for negative), and the share of the other attributes
+  left unchanged;
+* identity preservation: cosine similarity of classifier embeddings, and SSIM, between unedited and edited faces;
+* diversity: mean pairwise L1 between faces from different sketches (vs. the same for the real photos).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from ..modeling_s2fgan import S2FGAN
+from .attribute_classifier import AttributeClassifier
+from .metrics import frechet_distance, kernel_inception_distance, l1, psnr, ssim
+
+DEFAULT_STRENGTHS = (-2.0, -1.0, 1.0, 2.0)
+
+
+@dataclass
+class _Accumulator:
+    """Running sums and per-sample lists gathered over batches."""
+
+    sums: dict[str, float] = field(default_factory=dict)
+    count: int = 0
+    real_feats: list[torch.Tensor] = field(default_factory=list)
+    fake_feats: list[torch.Tensor] = field(default_factory=list)
+    faces: list[torch.Tensor] = field(default_factory=list)
+    photos: list[torch.Tensor] = field(default_factory=list)
+    edit: dict[tuple[str, float], dict[str, float]] = field(default_factory=dict)
+
+    def add(self, key: str, values: torch.Tensor) -> None:
+        self.sums[key] = self.sums.get(key, 0.0) + float(values.double().sum())
+
+    def add_edit(self, name: str, strength: float, key: str, value: float, n: float = 1.0) -> None:
+        slot = self.edit.setdefault((name, strength), {})
+        slot[key] = slot.get(key, 0.0) + value
+        slot[key + "_n"] = slot.get(key + "_n", 0.0) + n
+
+
+def _mean_pairwise_l1(x: torch.Tensor, max_items: int = 256) -> float:
+    x = x[:max_items].flatten(1)
+    if x.shape[0] < 2:
+        return float("nan")
+    d = torch.cdist(x, x, p=1) / x.shape[1]
+    n = x.shape[0]
+    return float(d.sum() / (n * (n - 1)))
+
+
+@torch.no_grad()
+def evaluate(
+    model: S2FGAN,
+    classifier: AttributeClassifier,
+    batches: Iterable[dict[str, torch.Tensor]],
+    attributes: Sequence[str] | None = None,
+    strengths: Sequence[float] = DEFAULT_STRENGTHS,
+    progress: bool = True,
+    total: int | None = None,
+) -> dict[str, Any]:
+    """Run every metric over ``batches`` of ``{"image": [B,3,H,W] in [-1,1], "sketch": [B,1,H,W] in [-1,1]}``.
+
+    Returns a JSON-able dict (see the module docstring for what each entry means).
+    """
+    model.eval()
+    classifier.eval()
+    device = model.device
+    names = list(attributes or model.attribute_names)
+    for n in names:
+        model.config.attribute_index(n)  # ValueError listing valid names if unknown
+    cls_index = classifier.select(names)
+    acc = _Accumulator()
+    size = model.config.image_size
+
+    for batch in tqdm(batches, desc="evaluate", total=total, disable=not progress):
+        photo = batch["image"].to(device, torch.float32)
+        if photo.shape[-1] != size:
+            photo = F.interpolate(photo, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        sketch = model.prepare_sketches(batch["sketch"].to(device))
+        z_s = model.sketch_encoder(sketch)
+        z_i = model.image_encoder(photo)
+        face_s, face_i = model.decode(z_s).clamp(-1, 1), model.decode(z_i).clamp(-1, 1)
+        b = photo.shape[0]
+        acc.count += b
+        for tag, face in (("sketch", face_s), ("photo", face_i)):
+            acc.add(f"{tag}_l1", l1(face, photo))
+            acc.add(f"{tag}_psnr", psnr(face, photo))
+            acc.add(f"{tag}_ssim", ssim(face, photo))
+        acc.photos.append(photo.cpu())
+        acc.faces.append(face_s.cpu())
+        feats_unedited = classifier.features(face_s)
+        acc.real_feats.append(classifier.features(photo).cpu())
+        acc.fake_feats.append(feats_unedited.cpu())
+        present0 = (torch.sigmoid(classifier.head(feats_unedited))[:, cls_index] > 0.5).cpu()  # [B, n]
+        for k, name in enumerate(names):
+            acc.add_edit(name, 0.0, "present", float(present0[:, k].sum()), b)
+            for s in strengths:
+                edited = model.decode(model.edit(z_s, {name: float(s)})).clamp(-1, 1)
+                feats = classifier.features(edited)
+                present = (torch.sigmoid(classifier.head(feats))[:, cls_index] > 0.5).cpu()
+                acc.add_edit(name, s, "present", float(present[:, k].sum()), b)
+                eligible = ~present0[:, k] if s > 0 else present0[:, k]  # could flip in the asked direction
+                flipped = eligible & (present[:, k] != present0[:, k])
+                acc.add_edit(name, s, "flip", float(flipped.sum()), float(eligible.sum()))
+                others = [j for j in range(len(names)) if j != k]
+                kept = (present[:, others] == present0[:, others]).float()
+                acc.add_edit(name, s, "others_kept", float(kept.sum()), float(kept.numel()))
+                acc.add_edit(name, s, "identity_cos", float(F.cosine_similarity(feats, feats_unedited).sum()), b)
+                acc.add_edit(name, s, "identity_ssim", float(ssim(edited, face_s).sum()), b)
+
+    if acc.count == 0:
+        raise ValueError("no evaluation data: the dataset yielded no batches")
+    n = acc.count
+    photos = torch.cat(acc.photos)
+    mean_face = photos.mean(0, keepdim=True)
+    real, fake = torch.cat(acc.real_feats), torch.cat(acc.fake_feats)
+    kid_mean, kid_std = kernel_inception_distance(real, fake, subset_size=min(100, n))
+    results: dict[str, Any] = {
+        "num_images": n,
+        "image_size": size,
+        "reconstruction": {
+            "from_sketch": {m: acc.sums[f"sketch_{m}"] / n for m in ("l1", "psnr", "ssim")},
+            "from_photo": {m: acc.sums[f"photo_{m}"] / n for m in ("l1", "psnr", "ssim")},
+            "mean_face_baseline": {
+                "l1": float(l1(mean_face.expand_as(photos), photos).mean()),
+                "psnr": float(psnr(mean_face.expand_as(photos), photos).mean()),
+                "ssim": float(ssim(mean_face.expand_as(photos), photos).mean()),
+            },
+        },
+        "realism": {
+            "feature_network": "s2fgan-hf AttributeClassifier embedding (not Inception; not comparable to FID)",
+            "frechet_distance": frechet_distance(real, fake) if n > 2 else float("nan"),
+            "kid": kid_mean,
+            "kid_std": kid_std,
+        },
+        "diversity": {
+            "generated_pairwise_l1": _mean_pairwise_l1(torch.cat(acc.faces)),
+            "real_pairwise_l1": _mean_pairwise_l1(photos),
+        },
+        "editing": {},
+    }
+    for name in names:
+        per = {}
+        for s in (0.0, *strengths):
+            slot = acc.edit[(name, s)]
+            entry = {"present_rate": slot["present"] / slot["present_n"]}
+            if s != 0.0:
+                entry["flip_rate"] = slot["flip"] / slot["flip_n"] if slot["flip_n"] else float("nan")
+                entry["others_unchanged"] = slot["others_kept"] / slot["others_kept_n"]
+                entry["identity_cosine"] = slot["identity_cos"] / slot["identity_cos_n"]
+                entry["identity_ssim"] = slot["identity_ssim"] / slot["identity_ssim_n"]
+            per[f"{s:+g}"] = entry
+        results["editing"][name] = per
+    return results
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if v != v else f"{v:.3f}"  # NaN -> n/a
+
+
+def results_to_markdown(results: dict[str, Any]) -> str:
+    """Render ``evaluate`` results as markdown tables."""
+    rec = results["reconstruction"]
+    lines = [
+        f"Held-out images: {results['num_images']} at {results['image_size']} px.",
+        "",
+        "| reconstruction | L1 (lower is better) | PSNR dB | SSIM |",
+        "|---|---|---|---|",
+    ]
+    for key, label in (
+        ("from_sketch", "from sketch"),
+        ("from_photo", "from photo"),
+        ("mean_face_baseline", "mean face"),
+    ):
+        r = rec[key]
+        lines.append(f"| {label} | {_fmt(r['l1'])} | {r['psnr']:.2f} | {_fmt(r['ssim'])} |")
+    real = results["realism"]
+    div = results["diversity"]
+    lines += [
+        "",
+        f"Realism on the {real['feature_network']}: Fréchet distance {real['frechet_distance']:.3f}, "
+        f"KID {real['kid']:.4f} ± {real['kid_std']:.4f}.",
+        f"Diversity: mean pairwise L1 between faces from different sketches {_fmt(div['generated_pairwise_l1'])} "
+        f"(real photos: {_fmt(div['real_pairwise_l1'])}).",
+        "",
+        "| attribute | strength | present rate | flip rate | others unchanged | identity cos | identity SSIM |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, per in results["editing"].items():
+        for s, e in per.items():
+            lines.append(
+                f"| {name} | {s} | {_fmt(e['present_rate'])} | {_fmt(e.get('flip_rate', float('nan')))} | "
+                f"{_fmt(e.get('others_unchanged', float('nan')))} | {_fmt(e.get('identity_cosine', float('nan')))} | "
+                f"{_fmt(e.get('identity_ssim', float('nan')))} |"
+            )
+    return "\n".join(lines) + "\n"

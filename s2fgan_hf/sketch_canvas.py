@@ -1,0 +1,238 @@
+"""User sketches for the app: strokes from a Gradio Sketchpad or an image file, sanity checks, and re-framing.
+
+Everything here works on a *stroke mask*: a boolean ``[H, W]`` numpy array, ``True`` where there is ink.
+
+* ``strokes_from_editor`` reads only the drawn layers of a Sketchpad value, never its background or composite,
+  so the faint guide drawn behind the canvas can never reach the model.
+* ``strokes_from_image`` reads a plain image (black strokes on white, or light strokes on black).
+* ``check_strokes`` turns an empty or all-black canvas into a ``SketchError`` with a message meant for the user.
+* ``reframe`` scales and centres the strokes so that their box matches where strokes sit in training sketches
+  (``Framing``, measured by ``scripts/make_app_assets.py``). The box is a quantile box (by default the 5th to 95th
+  percentile of stroke coordinates), the same statistic on both sides, so a few stray strokes barely move it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, UnidentifiedImageError
+
+from .image_processing import to_grayscale
+
+EMPTY_MESSAGE = (
+    "The canvas is empty: draw a face (outline, eyes, nose, mouth) over the grey guide, or pick an example."
+)
+ALL_BLACK_MESSAGE = (
+    "The sketch is almost entirely black: draw dark lines on the white canvas (thin strokes, like a pencil drawing)."
+)
+UNREADABLE_MESSAGE = "This file could not be read as an image. Upload a PNG or JPEG"
+
+MIN_STROKE_PIXELS = 12  # at a 256 px canvas; scaled with the canvas area
+MAX_INK_FRACTION = 0.5  # training sketches have about 3-8 % ink; over half the canvas is no line drawing
+
+
+class SketchError(ValueError):
+    """A sketch the app cannot use; ``str(error)`` is a message written for the person drawing."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading strokes
+def _as_array(image: Any) -> np.ndarray | None:
+    """A layer as given by Gradio (numpy array, PIL image or file path) -> numpy array, or ``None``."""
+    if image is None:
+        return None
+    if isinstance(image, (str, os.PathLike)):
+        image = open_image(image)
+    if isinstance(image, Image.Image):
+        if image.mode not in ("L", "LA", "RGB", "RGBA"):
+            image = image.convert("RGBA")
+        return np.asarray(image)
+    return np.asarray(image)
+
+
+def _layer_ink(layer: np.ndarray) -> np.ndarray:
+    """Ink of one transparent drawing layer: opaque (alpha >= 128) and dark (luminance < 128)."""
+    if layer.ndim == 2:  # no alpha: dark pixels are ink
+        return layer < 128
+    if layer.ndim != 3 or layer.shape[-1] not in (2, 3, 4):
+        raise SketchError(f"unexpected layer shape {layer.shape}")
+    channels = layer.shape[-1]
+    if channels == 3:
+        luminance = layer[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        return luminance < 128
+    alpha = layer[..., -1]
+    if channels == 2:
+        luminance = layer[..., 0].astype(np.float32)
+    else:
+        luminance = layer[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return (alpha >= 128) & (luminance < 128)
+
+
+def strokes_from_editor(value: Mapping[str, Any] | None, default_size: int = 256) -> np.ndarray:
+    """Stroke mask from a Sketchpad value ``{"background", "layers", "composite"}``: the union of the layers.
+
+    The background (where the app puts its guide) and the composite (which includes it) are ignored, except to
+    learn the canvas size when there is no layer yet.
+    """
+    if value is None:
+        return np.zeros((default_size, default_size), dtype=bool)
+    if not isinstance(value, Mapping):
+        raise SketchError(f"expected a Sketchpad value (a dict with 'layers'), got {type(value).__name__}")
+    layers = [a for a in (_as_array(layer) for layer in value.get("layers") or []) if a is not None]
+    if not layers:
+        for key in ("background", "composite"):
+            reference = _as_array(value.get(key))
+            if reference is not None:
+                return np.zeros(reference.shape[:2], dtype=bool)
+        return np.zeros((default_size, default_size), dtype=bool)
+    mask = np.zeros(layers[0].shape[:2], dtype=bool)
+    for layer in layers:
+        ink = _layer_ink(layer)
+        if ink.shape != mask.shape:
+            raise SketchError(f"layer size {ink.shape[::-1]} differs from the canvas size {mask.shape[::-1]}")
+        mask |= ink
+    return mask
+
+
+def open_image(path: str | os.PathLike) -> Image.Image:
+    """Open an image file fully, or raise ``SketchError`` with a clear message (missing, broken, not an image)."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.copy()
+    except FileNotFoundError as error:
+        raise SketchError(f"{UNREADABLE_MESSAGE} (file not found).") from error
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
+        raise SketchError(f"{UNREADABLE_MESSAGE} ({Path(path).suffix or 'no extension'} file, {error}).") from error
+
+
+def strokes_from_image(image: Image.Image | np.ndarray | str | os.PathLike) -> np.ndarray:
+    """Stroke mask from a plain sketch image: dark lines on light paper, or light lines on a dark background.
+
+    Transparent pixels count as white paper. An image that is nearly all black gives ``SketchError``.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        image = open_image(image)
+    try:
+        gray = to_grayscale(image)
+    except (TypeError, ValueError) as error:
+        raise SketchError(f"{UNREADABLE_MESSAGE} ({error}).") from error
+    ink = gray < 0.5
+    if ink.mean() > MAX_INK_FRACTION:
+        if (~ink).mean() * ink.size < _min_pixels(ink.shape):
+            raise SketchError(ALL_BLACK_MESSAGE)
+        ink = ~ink  # light strokes on a dark background, like an edge map
+    return ink
+
+
+def _min_pixels(shape: Sequence[int]) -> float:
+    return MIN_STROKE_PIXELS * (shape[0] * shape[1]) / (256 * 256)
+
+
+def check_strokes(mask: np.ndarray) -> None:
+    """Raise ``SketchError`` if the mask has (almost) no ink or is (almost) all ink."""
+    if mask.ndim != 2 or mask.size == 0:
+        raise SketchError(f"the sketch has no usable size ({mask.shape})")
+    count = int(mask.sum())
+    if count < _min_pixels(mask.shape):
+        raise SketchError(EMPTY_MESSAGE)
+    if count / mask.size > MAX_INK_FRACTION:
+        raise SketchError(ALL_BLACK_MESSAGE)
+
+
+def mask_to_image(mask: np.ndarray) -> Image.Image:
+    """Stroke mask -> grayscale PIL image, black strokes (0) on white paper (255)."""
+    return Image.fromarray(np.where(mask, 0, 255).astype(np.uint8), mode="L")
+
+
+def mask_to_layer(mask: np.ndarray) -> Image.Image:
+    """Stroke mask -> a transparent ``LA`` Sketchpad layer: opaque black ink, transparent elsewhere."""
+    alpha = np.where(mask, 255, 0).astype(np.uint8)
+    return Image.fromarray(np.stack([np.zeros_like(alpha), alpha], axis=-1), mode="LA")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Framing
+@dataclass(frozen=True)
+class Framing:
+    """Where strokes sit in training sketches, as fractions of the (square) canvas.
+
+    Args:
+        center_x, center_y: centre of the stroke quantile box (0 = left/top edge, 1 = right/bottom edge).
+        width, height: size of the quantile box.
+        low_quantile, high_quantile: the box spans these quantiles of stroke x and y coordinates.
+    """
+
+    center_x: float = 0.5
+    center_y: float = 0.55
+    width: float = 0.6
+    height: float = 0.7
+    low_quantile: float = 0.05
+    high_quantile: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not (0 < self.width <= 2 and 0 < self.height <= 2):
+            raise ValueError(f"framing width/height must be in (0, 2], got {self.width}, {self.height}")
+        if not 0 <= self.low_quantile < self.high_quantile <= 1:
+            raise ValueError(
+                f"need 0 <= low_quantile < high_quantile <= 1, got {self.low_quantile}, {self.high_quantile}"
+            )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Framing:
+        """Read the ``framing`` object of a JSON file written by ``scripts/make_app_assets.py``."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        fields = data.get("framing", data)
+        return cls(**{k: float(fields[k]) for k in asdict(cls()) if k in fields})
+
+
+def stroke_box(mask: np.ndarray, low: float = 0.05, high: float = 0.95) -> tuple[float, float, float, float]:
+    """Quantile box of the ink, in pixels: ``(center_x, center_y, width, height)``.
+
+    The box spans the ``low`` to ``high`` quantiles of the ink's x and y coordinates (pixel centres); it is at
+    least one pixel wide and high.
+    """
+    ys, xs = np.nonzero(mask)
+    if xs.size == 0:
+        raise SketchError(EMPTY_MESSAGE)
+    x0, x1 = np.quantile(xs + 0.5, [low, high])
+    y0, y1 = np.quantile(ys + 0.5, [low, high])
+    return float((x0 + x1) / 2), float((y0 + y1) / 2), float(max(x1 - x0, 1.0)), float(max(y1 - y0, 1.0))
+
+
+def reframe(mask: np.ndarray, framing: Framing, out_size: int | None = None, max_zoom: float = 4.0) -> np.ndarray:
+    """Scale and centre the ink so its quantile box matches ``framing``; returns a square ``out_size`` mask.
+
+    One uniform scale (no stretching) makes the box fit inside the target box; its centre goes to the target
+    centre. The zoom is limited to ``[1 / max_zoom, max_zoom]`` of the input canvas, so a dot is not blown up to
+    fill the canvas. Shrinking uses max-pooling of the ink, so thin strokes are never lost.
+    """
+    check_strokes(mask)
+    height, width = mask.shape
+    out_size = out_size or max(height, width)
+    cx, cy, bw, bh = stroke_box(mask, framing.low_quantile, framing.high_quantile)
+    # Side of the square input window that maps onto the output canvas.
+    side = max(bw / framing.width, bh / framing.height)
+    reference = max(height, width)
+    side = float(np.clip(side, reference / max_zoom, reference * max_zoom))
+    left = round(cx - framing.center_x * side)
+    top = round(cy - framing.center_y * side)
+    size = max(1, round(side))
+    ink = torch.from_numpy(mask.astype(np.float32))[None, None]
+    pad = (max(0, -left), max(0, left + size - width), max(0, -top), max(0, top + size - height))
+    ink = F.pad(ink, pad)
+    left, top = left + pad[0], top + pad[2]
+    window = ink[..., top : top + size, left : left + size]
+    if size > out_size:
+        window = F.adaptive_max_pool2d(window, out_size)
+    elif size < out_size:
+        window = F.interpolate(window, size=(out_size, out_size), mode="nearest")
+    return window[0, 0].numpy() >= 0.5

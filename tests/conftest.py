@@ -1,0 +1,40 @@
+"""Shared test setup: offline Hub, CPU, deterministic, tiny models."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from s2fgan_hf import S2FGAN, S2FGANConfig  # noqa: E402
+
+torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+@pytest.fixture
+def tiny_config() -> S2FGANConfig:
+    return S2FGANConfig.from_preset("tiny-32")
+
+
+@pytest.fixture
+def tiny_model(tiny_config: S2FGANConfig) -> S2FGAN:
+    torch.manual_seed(0)
+    return S2FGAN(tiny_config).eval()
+
+
+@pytest.fixture
+def stroke_sketch() -> torch.Tensor:
+    """A [1, 1, 32, 32] sketch in the training format: +1 paper with a few -1 strokes."""
+    s = torch.ones(1, 1, 32, 32)
+    s[..., 8, 6:26] = -1  # brows
+    s[..., 12:14, 10:13] = -1  # eyes
+    s[..., 12:14, 19:22] = -1
+    s[..., 22, 11:21] = -1  # mouth
+    s[..., 4:28, 4] = -1  # outline
+    s[..., 4:28, 27] = -1
+    return s

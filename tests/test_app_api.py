@@ -1,0 +1,168 @@
+"""The Gradio app through gradio_client, launched in-process with a tiny random checkpoint."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from tests.app_helpers import face_strokes, free_port, save_layer, save_sketch, save_tiny_model
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("app_files")
+
+
+@pytest.fixture(scope="module")
+def running(files: Path) -> Iterator[tuple[object, Client]]:
+    """(demo, client) for the app on a tiny model given through $S2FGAN_MODEL, as a user would."""
+    import app
+    from s2fgan_hf.interactive import load_app_model
+
+    old = os.environ.get("S2FGAN_MODEL")
+    os.environ["S2FGAN_MODEL"] = str(save_tiny_model(files / "tiny"))
+    try:
+        model, warning = load_app_model()
+    finally:
+        if old is None:
+            os.environ.pop("S2FGAN_MODEL")
+        else:
+            os.environ["S2FGAN_MODEL"] = old
+    assert warning is None and model.config.image_size == 32
+    demo = app.build_demo(model, warning)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
+    try:
+        yield demo, Client(url, verbose=False)
+    finally:
+        demo.close()
+
+
+def _pixels(path: str) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_generate_endpoint_is_documented(running: tuple[object, Client]) -> None:
+    _, client = running
+    info = client.view_api(return_format="dict", print_info=False)
+    params = [p["parameter_name"] for p in info["named_endpoints"]["/generate"]["parameters"]]
+    assert params == ["sketch", "attributes", "reframe"]
+    assert "/draw" not in info["named_endpoints"]  # the UI's live event is callable but undocumented
+
+
+def test_generate_returns_a_face(running: tuple[object, Client], files: Path) -> None:
+    _, client = running
+    sketch = save_sketch(face_strokes(), files / "face.png")
+    plain = client.predict(handle_file(sketch), None, True, api_name="/generate")
+    edited = client.predict(handle_file(sketch), {"Smiling": 3.0, "Male": -2.0}, True, api_name="/generate")
+    image = Image.open(plain)
+    assert image.size == (32, 32) and image.mode == "RGB"
+    assert not np.array_equal(_pixels(plain), _pixels(edited))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("white", "The canvas is empty"),
+        ("black", "almost entirely black"),
+        ("broken", "could not be read as an image"),
+    ],
+)
+def test_bad_sketches_give_clear_messages(
+    running: tuple[object, Client], files: Path, content: str, message: str
+) -> None:
+    _, client = running
+    path = files / f"{content}.png"
+    if content == "broken":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
+    else:
+        Image.new("L", (256, 256), 255 if content == "white" else 0).save(path)
+    with pytest.raises(Exception, match=message):
+        client.predict(handle_file(path), None, True, api_name="/generate")
+
+
+def test_bad_attributes_give_clear_messages(running: tuple[object, Client], files: Path) -> None:
+    _, client = running
+    sketch = save_sketch(face_strokes(), files / "face_attr.png")
+    with pytest.raises(Exception, match="unknown attribute 'Wings'"):
+        client.predict(handle_file(sketch), {"Wings": 1.0}, True, api_name="/generate")
+    with pytest.raises(Exception, match="outside"):
+        client.predict(handle_file(sketch), {"Smiling": 99}, True, api_name="/generate")
+
+
+def test_sixteen_concurrent_requests(running: tuple[object, Client], files: Path) -> None:
+    _, client = running
+    sketches = [save_sketch(face_strokes(scale=0.6 + 0.05 * i), files / f"c{i}.png") for i in range(4)]
+
+    def call(i: int) -> str:
+        return client.predict(handle_file(sketches[i % 4]), {"Smiling": (i % 9) - 4}, True, api_name="/generate")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(call, range(16)))
+    assert all(Image.open(r).size == (32, 32) for r in results)
+
+
+def _canvas(client: Client, background: Path | None, layer: Path, attributes: list[float]) -> tuple:
+    value = {"background": handle_file(background) if background else None, "layers": [handle_file(layer)]}
+    value["composite"] = handle_file(background or layer)
+    return client.predict(value, True, *attributes, api_name="/draw")
+
+
+def test_guide_never_reaches_the_model(running: tuple[object, Client], files: Path) -> None:
+    demo, client = running
+    zeros = [0.0] * len(demo.editor.attribute_names)
+    layer = save_layer(face_strokes(smile=True), files / "layer.png")
+    guide = files / "guide.png"
+    Image.open(Path(__file__).resolve().parents[1] / "assets" / "guide.png").convert("RGBA").save(guide)
+    white = files / "white_bg.png"
+    Image.new("RGBA", (256, 256), "white").save(white)
+    with_guide = _canvas(client, guide, layer, zeros)
+    on_white = _canvas(client, white, layer, zeros)
+    no_background = _canvas(client, None, layer, zeros)
+    assert with_guide[2].startswith("Done")
+    assert np.array_equal(_pixels(with_guide[0]), _pixels(on_white[0]))
+    assert np.array_equal(_pixels(with_guide[0]), _pixels(no_background[0]))
+    # The guide alone (no drawing layer) is an empty canvas, not a face.
+    empty = client.predict(
+        {"background": handle_file(guide), "layers": [], "composite": handle_file(guide)},
+        True,
+        *zeros,
+        api_name="/draw",
+    )
+    assert empty[0] is None and "The canvas is empty" in empty[2]
+
+
+def test_slider_moves_reuse_the_sketch_latent(running: tuple[object, Client], files: Path) -> None:
+    demo, client = running
+    names = demo.editor.attribute_names
+    layer = save_layer(face_strokes(scale=0.8, shift=(10, -5)), files / "layer_cache.png")
+    first = _canvas(client, None, layer, [0.0] * len(names))
+    calls = demo.editor.encode_calls
+    moved = _canvas(client, None, layer, [2.0] + [0.0] * (len(names) - 1))
+    assert demo.editor.encode_calls == calls  # only edit + decode ran
+    assert "cached" in moved[2] and not np.array_equal(_pixels(first[0]), _pixels(moved[0]))
+
+
+def test_broken_photo_upload_gives_a_message(running: tuple[object, Client], files: Path) -> None:
+    demo, client = running
+    broken = files / "photo.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not a jpeg at all")
+    result = client.predict(handle_file(broken), True, *[0.0] * len(demo.editor.attribute_names), api_name="/photo")
+    assert "could not be read as an image" in result[-1]
+
+
+def test_photo_upload_fills_the_canvas(running: tuple[object, Client]) -> None:
+    demo, client = running
+    photo = Path(__file__).parent / "fixtures" / "data" / "celebamask_hq" / "CelebA-HQ-img" / "0.jpg"
+    result = client.predict(handle_file(photo), True, *[0.0] * len(demo.editor.attribute_names), api_name="/photo")
+    canvas, face, _, status = result
+    assert status.startswith("Done") and face is not None
+    assert len(canvas["layers"]) == 1

@@ -1,0 +1,55 @@
+"""``s2fgan generate`` end to end on a tiny saved model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from s2fgan_hf.cli import main
+
+
+@pytest.fixture
+def saved_model(tmp_path, tiny_model):
+    path = tmp_path / "model"
+    tiny_model.save_pretrained(path)
+    return path
+
+
+@pytest.fixture
+def sketch_files(tmp_path):
+    paths = []
+    for i in range(2):
+        arr = np.full((64, 64), 255, dtype=np.uint8)
+        arr[10 + 10 * i, 5:60] = 0
+        p = tmp_path / f"s{i}.png"
+        Image.fromarray(arr).save(p)
+        paths.append(p)
+    return paths
+
+
+def test_generate_single_file(saved_model, sketch_files, tmp_path):
+    out = tmp_path / "face.png"
+    code = main(
+        ["generate", str(sketch_files[0]), "--attr", "Smiling=1.5", "--model", str(saved_model), "-o", str(out)]
+    )
+    assert code == 0
+    assert Image.open(out).size == (32, 32)
+
+
+def test_generate_many_into_folder(saved_model, sketch_files, tmp_path):
+    out = tmp_path / "faces"
+    args = ["generate", *map(str, sketch_files), "--attr", "Male=-1", "--attr", "Young=2", "--model", str(saved_model)]
+    assert main([*args, "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["s0_face.png", "s1_face.png"]
+
+
+def test_unknown_attribute_is_reported(saved_model, sketch_files, tmp_path, capsys):
+    code = main(["generate", str(sketch_files[0]), "--attr", "Smile=1", "--model", str(saved_model), "-o", "x.png"])
+    assert code == 2
+    assert "unknown attribute 'Smile'" in capsys.readouterr().err
+
+
+def test_malformed_attribute_is_an_argparse_error(saved_model, sketch_files):
+    with pytest.raises(SystemExit):
+        main(["generate", str(sketch_files[0]), "--attr", "Smiling", "--model", str(saved_model), "-o", "x.png"])

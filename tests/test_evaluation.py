@@ -1,0 +1,66 @@
+"""Evaluation metrics and the harness, on a tiny random model and classifier."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from s2fgan_hf.evaluation import AttributeClassifier, frechet_distance, kernel_inception_distance, l1, psnr, ssim
+from s2fgan_hf.evaluation.grids import attribute_sweep_grid
+from s2fgan_hf.evaluation.harness import evaluate, results_to_markdown
+
+
+def test_metric_identities():
+    x = torch.rand(3, 3, 16, 16) * 2 - 1
+    assert torch.allclose(l1(x, x), torch.zeros(3))
+    assert torch.allclose(ssim(x, x), torch.ones(3), atol=1e-5)
+    assert (psnr(x, x) > 90).all()
+    half = x / 2  # in [-0.5, 0.5], so +0.1 never clips
+    expected = torch.full((3,), 10 * math.log10(4 / 0.01))
+    assert torch.allclose(psnr(half, half + 0.1), expected, atol=1e-3)
+    assert (ssim(x, torch.rand_like(x)) < 0.5).all()
+
+
+def test_frechet_distance_and_kid():
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(400, 8, generator=g)
+    b = torch.randn(400, 8, generator=g)
+    shifted = b + 1.0  # mean shift of 1 in 8 dims -> FD close to 8
+    assert frechet_distance(a, b) < 0.5
+    assert 7.0 < frechet_distance(a, shifted) < 9.5
+    kid_same, _ = kernel_inception_distance(a, b, subset_size=100)
+    kid_diff, _ = kernel_inception_distance(a, shifted, subset_size=100)
+    assert abs(kid_same) < 0.1 < kid_diff
+
+
+def test_harness_runs_and_reports(tiny_model, stroke_sketch):
+    torch.manual_seed(0)
+    classifier = AttributeClassifier(image_size=32, channels=(8, 16), embed_dim=16).eval()
+    photos = torch.rand(6, 3, 32, 32) * 2 - 1
+    sketches = stroke_sketch.expand(6, -1, -1, -1).clone()
+    sketches[3:, ..., 16, :] = -1  # two kinds of sketches
+    batches = [{"image": photos[:3], "sketch": sketches[:3]}, {"image": photos[3:], "sketch": sketches[3:]}]
+    res = evaluate(
+        tiny_model, classifier, batches, attributes=["Smiling", "Male"], strengths=(-2.0, 2.0), progress=False
+    )
+    assert res["num_images"] == 6
+    rec = res["reconstruction"]
+    assert set(rec) == {"from_sketch", "from_photo", "mean_face_baseline"}
+    assert 0 <= rec["from_sketch"]["l1"] <= 2
+    assert set(res["editing"]["Smiling"]) == {"+0", "-2", "+2"}
+    assert 0 <= res["editing"]["Male"]["+2"]["others_unchanged"] <= 1
+    md = results_to_markdown(res)
+    assert "| Smiling | +2 |" in md and "mean face" in md
+    grid = attribute_sweep_grid(tiny_model, sketches[:2], ["Smiling"], photos=photos[:2], cell=32)
+    assert grid.size == (32 * 5, 2 * 32 + 12)
+
+
+def test_classifier_round_trip(tmp_path):
+    torch.manual_seed(0)
+    c = AttributeClassifier(attribute_names=["Smiling", "Male"], image_size=32, channels=(8, 16), embed_dim=16)
+    c.save_pretrained(tmp_path)
+    c2 = AttributeClassifier.from_pretrained(tmp_path)
+    x = torch.rand(2, 3, 40, 40)
+    assert c2.attribute_names == ("Smiling", "Male")
+    assert torch.equal(c.eval()(x), c2(x))

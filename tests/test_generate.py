@@ -1,0 +1,144 @@
+"""The user API: every sketch input kind, clear rejections, determinism, named attributes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from s2fgan_hf.image_processing import sketch_to_tensor
+
+
+def drawn_strokes(size: int = 64) -> np.ndarray:
+    """A uint8 L-mode drawing: black strokes on white."""
+    arr = np.full((size, size), 255, dtype=np.uint8)
+    s = size // 32
+    arr[8 * s : 8 * s + s, 6 * s : 26 * s] = 0
+    arr[22 * s : 22 * s + s, 11 * s : 21 * s] = 0
+    arr[4 * s : 28 * s, 4 * s : 4 * s + s] = 0
+    arr[4 * s : 28 * s, 27 * s : 27 * s + s] = 0
+    return arr
+
+
+@pytest.fixture
+def strokes() -> np.ndarray:
+    return drawn_strokes(64)
+
+
+def as_rgba_transparent(arr: np.ndarray) -> Image.Image:
+    """Black strokes on a fully transparent canvas (what an RGBA sketchpad gives)."""
+    rgba = np.zeros((*arr.shape, 4), dtype=np.uint8)
+    rgba[..., 3] = np.where(arr < 128, 255, 0)
+    return Image.fromarray(rgba, "RGBA")
+
+
+def test_every_input_kind_gives_the_same_face(tiny_model, strokes):
+    reference = np.asarray(tiny_model.generate(Image.fromarray(strokes, "L")))
+    kinds = {
+        "pil_rgb": Image.fromarray(strokes, "L").convert("RGB"),
+        "pil_rgba_transparent": as_rgba_transparent(strokes),
+        "pil_1bit": Image.fromarray(strokes, "L").convert("1"),
+        "numpy_uint8": strokes,
+        "numpy_hw1": strokes[..., None],
+        "numpy_rgb": np.repeat(strokes[..., None], 3, axis=-1),
+        "numpy_float01": strokes.astype(np.float32) / 255.0,
+        "numpy_bool": strokes > 127,
+        "tensor_01": torch.from_numpy(strokes).float()[None] / 255.0,
+        "tensor_pm1_batch": torch.from_numpy(strokes).float()[None, None] / 127.5 - 1.0,
+    }
+    for name, sketch in kinds.items():
+        out = tiny_model.generate(sketch)
+        if isinstance(out, list):
+            assert len(out) == 1
+            out = out[0]
+        assert out.size == (32, 32) and out.mode == "RGB", name
+        assert np.array_equal(np.asarray(out), reference), name
+
+
+def test_any_size_and_aspect_ratio(tiny_model, strokes):
+    for size in [(17, 23), (32, 32), (300, 200), (1024, 1024)]:
+        img = Image.fromarray(strokes, "L").resize(size, Image.NEAREST)
+        assert tiny_model.generate(img).size == (32, 32)
+
+
+def test_file_path_input(tmp_path, tiny_model, strokes):
+    path = tmp_path / "sketch.png"
+    Image.fromarray(strokes).save(path)
+    assert np.array_equal(np.asarray(tiny_model.generate(str(path))), np.asarray(tiny_model.generate(strokes)))
+
+
+def test_white_on_black_is_inverted(strokes):
+    assert torch.equal(sketch_to_tensor(255 - strokes, 32), sketch_to_tensor(strokes, 32))
+
+
+def test_thin_strokes_survive_downscaling():
+    arr = np.full((512, 512), 255, dtype=np.uint8)
+    arr[100, 50:450] = 0  # a 1 px line at 16x the model size
+    t = sketch_to_tensor(arr, 32)
+    assert (t == -1).sum() >= 20
+
+
+def test_list_in_list_out_and_per_sketch_attributes(tiny_model, strokes):
+    out = tiny_model.generate([strokes, strokes[::-1].copy()], attributes={"Smiling": 1.0})
+    assert isinstance(out, list) and len(out) == 2
+    out2 = tiny_model.generate([strokes, strokes], attributes=[{"Smiling": 2.0}, {}])
+    assert not np.array_equal(np.asarray(out2[0]), np.asarray(out2[1]))
+    with pytest.raises(ValueError, match="2 attribute dicts for 1 sketches"):
+        tiny_model.generate([strokes], attributes=[{}, {}])
+
+
+def test_deterministic(tiny_model, strokes):
+    a = tiny_model.generate(strokes, attributes={"Smiling": 1.5, "Male": -1.0})
+    b = tiny_model.generate(strokes, attributes={"Smiling": 1.5, "Male": -1.0})
+    assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_attributes_change_the_face(tiny_model, strokes):
+    with torch.no_grad():
+        tiny_model.attribute_directions.weight.mul_(1.0)
+    a = np.asarray(tiny_model.generate(strokes), dtype=np.int16)
+    b = np.asarray(tiny_model.generate(strokes, attributes={"Smiling": 4.0}), dtype=np.int16)
+    assert np.abs(a - b).mean() > 0
+
+
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        ({"not": "an image"}, TypeError, "cannot use an object of type dict"),
+        (12345, TypeError, "cannot use an object of type int"),
+        (np.zeros((0, 0), dtype=np.uint8), ValueError, "empty"),
+        (np.zeros((0, 10, 3), dtype=np.uint8), ValueError, "empty"),
+        (np.array(["a", "b"]), TypeError, "dtype"),
+        (np.zeros((4, 4, 7), dtype=np.uint8), ValueError, "shape"),
+        (np.full((8, 8), np.nan, dtype=np.float32), ValueError, "NaN"),
+        (torch.zeros(0), ValueError, "empty"),
+        ("/definitely/not/here.png", FileNotFoundError, "not found"),
+        ([], ValueError, "no sketch"),
+    ],
+)
+def test_bad_inputs_are_rejected_clearly(tiny_model, bad, error, match):
+    with pytest.raises(error, match=match):
+        tiny_model.generate(bad)
+
+
+def test_zero_size_pil_image_is_rejected(tiny_model):
+    with pytest.raises(ValueError, match="zero size"):
+        tiny_model.generate(Image.new("L", (0, 5)))
+
+
+def test_non_image_file_is_rejected(tmp_path, tiny_model):
+    path = tmp_path / "notes.png"
+    path.write_text("this is not a PNG")
+    with pytest.raises(ValueError, match="could not read"):
+        tiny_model.generate(str(path))
+
+
+def test_four_steps_compose_to_generate(tiny_model, strokes):
+    with torch.no_grad():
+        z = tiny_model.encode_sketch(strokes)
+        img = tiny_model.decode(tiny_model.edit(z, {"Young": 2.0}))
+    from s2fgan_hf.image_processing import tensor_to_pil
+
+    expected = np.asarray(tiny_model.generate(strokes, attributes={"Young": 2.0}))
+    assert np.array_equal(np.asarray(tensor_to_pil(img)[0]), expected)

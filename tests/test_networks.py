@@ -1,0 +1,87 @@
+"""Forward shapes of every network on a tiny config, and the paper-256 parameter counts (on the meta device)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf.networks import (
+    AttributeDirections,
+    AttributeMappingNetwork,
+    Decoder,
+    ImageDiscriminator,
+    ImageEncoder,
+    LatentDiscriminator,
+    SketchEncoder,
+)
+
+
+def count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("variant", ["dis", "dec"])
+def test_forward_shapes_tiny(variant):
+    c = S2FGANConfig.from_preset("tiny-32", variant=variant)
+    b = 3
+    sketch = torch.where(torch.rand(b, 1, 32, 32) > 0.9, -1.0, 1.0)
+    photo = torch.rand(b, 3, 32, 32) * 2 - 1
+    z = SketchEncoder(c)(sketch)
+    assert z.shape == (b, c.latent_dim)
+    assert ImageEncoder(c)(photo).shape == (b, c.latent_dim)
+    assert Decoder(c)(z).shape == (b, 3, 32, 32)
+    assert ImageDiscriminator(c)(photo).shape == (b, 1)
+    assert LatentDiscriminator(c.latent_dim, c.latent_discriminator_hidden)(z).shape == (b, 1)
+    shifts = torch.randn(b, c.num_attributes)
+    assert AttributeDirections(c.latent_dim, c.num_attributes)(z, shifts).shape == z.shape
+    assert AttributeDirections(c.latent_dim, c.num_attributes).scores(z).shape == (b, c.num_attributes)
+    mapping = AttributeMappingNetwork(c.latent_dim, c.num_attributes, c.mapping_hidden, c.mapping_blocks)
+    assert mapping(z, shifts).shape == z.shape
+    model = S2FGAN(c)
+    assert model(sketch, shifts).shape == (b, 3, 32, 32)
+    assert S2FGANDiscriminator(c)(photo).shape == (b, 1)
+
+
+def test_sketch_encoder_official_bilinear_downsample_path():
+    c = S2FGANConfig.from_preset("tiny-32", image_size=64, sketch_input_size=32, sketch_downsample="bilinear")
+    enc = SketchEncoder(c)
+    sketch = torch.ones(2, 1, 64, 64)
+    sketch[..., 30:34, :] = -1
+    assert enc.binarize(sketch).shape == (2, 1, 32, 32)
+    assert set(enc.binarize(sketch).unique().tolist()) <= {0.0, 1.0}
+    assert enc(sketch).shape == (2, c.latent_dim)
+
+
+def test_min_pool_downsample_keeps_one_pixel_strokes():
+    c = S2FGANConfig.from_preset("tiny-32", image_size=64, sketch_input_size=32, sketch_downsample="min_pool")
+    sketch = torch.ones(1, 1, 64, 64)
+    sketch[..., 17, :] = -1  # a 1 px line on an odd row
+    assert (SketchEncoder(c).binarize(sketch) == 0).any()
+
+
+@pytest.mark.parametrize("preset", ["fast-64", "fast-128"])
+def test_small_presets_build_and_run(preset):
+    c = S2FGANConfig.from_preset(preset)
+    model = S2FGAN(c).eval()
+    with torch.no_grad():
+        out = model(torch.ones(1, 1, c.image_size, c.image_size))
+    assert out.shape == (1, 3, c.image_size, c.image_size)
+
+
+def test_paper_256_parameter_counts_on_meta_device():
+    c = S2FGANConfig.from_preset("paper-256")
+    with torch.device("meta"):
+        expected = {
+            SketchEncoder(c): 45_323_648,
+            ImageEncoder(c): 46_804_800,
+            Decoder(c): 22_666_197,
+            ImageDiscriminator(c): 21_636_673,
+            AttributeMappingNetwork(512, 12, 64, 4): 255_296,
+            LatentDiscriminator(512, 512): 263_169,
+        }
+        for module, n in expected.items():
+            assert abs(count(module) - n) <= 0.005 * n, (type(module).__name__, count(module), n)
+        model = S2FGAN(c)
+    assert next(model.parameters()).is_meta  # nothing was allocated
+    assert count(model.attribute_directions) == 512 * 12

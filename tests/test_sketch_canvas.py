@@ -1,0 +1,121 @@
+"""Unit tests of the app's sketch handling: stroke extraction, empty/all-black detection, re-framing, the cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from s2fgan_hf import S2FGAN, S2FGANConfig
+from s2fgan_hf.interactive import FaceEditor, load_app_model
+from s2fgan_hf.sketch_canvas import (
+    ALL_BLACK_MESSAGE,
+    EMPTY_MESSAGE,
+    Framing,
+    SketchError,
+    check_strokes,
+    mask_to_layer,
+    reframe,
+    stroke_box,
+    strokes_from_editor,
+    strokes_from_image,
+)
+from tests.app_helpers import face_strokes
+
+FRAMING = Framing(center_x=0.5, center_y=0.55, width=0.6, height=0.7)
+
+
+def test_empty_and_all_black_are_refused_with_messages() -> None:
+    with pytest.raises(SketchError, match="canvas is empty"):
+        check_strokes(np.zeros((256, 256), dtype=bool))
+    with pytest.raises(SketchError, match="canvas is empty"):
+        check_strokes(np.pad(np.ones((2, 2), dtype=bool), 127))  # 4 stray pixels
+    with pytest.raises(SketchError, match="almost entirely black"):
+        check_strokes(np.ones((256, 256), dtype=bool))
+    check_strokes(face_strokes())  # a face passes
+    assert "draw a face" in EMPTY_MESSAGE and "black" in ALL_BLACK_MESSAGE
+
+
+def test_strokes_from_image_handles_polarity_and_all_black() -> None:
+    face = face_strokes()
+    on_white = Image.fromarray(np.where(face, 0, 255).astype(np.uint8))
+    on_black = Image.fromarray(np.where(face, 255, 0).astype(np.uint8))  # an edge map: light lines on black
+    assert np.array_equal(strokes_from_image(on_white), face)
+    assert np.array_equal(strokes_from_image(on_black), face)
+    with pytest.raises(SketchError, match="almost entirely black"):
+        strokes_from_image(Image.new("L", (64, 64), 0))
+
+
+def test_editor_reads_layers_only() -> None:
+    face = face_strokes()
+    layer = np.asarray(mask_to_layer(face))  # LA, transparent outside the strokes
+    dark_background = np.zeros((256, 256, 2), dtype=np.uint8)
+    dark_background[..., 1] = 255
+    value = {"background": dark_background, "layers": [layer], "composite": dark_background}
+    assert np.array_equal(strokes_from_editor(value), face)
+    rgba = np.zeros((256, 256, 4), dtype=np.uint8)
+    rgba[..., 3] = np.where(face, 255, 0)
+    assert np.array_equal(strokes_from_editor({"background": None, "layers": [rgba], "composite": None}), face)
+    assert not strokes_from_editor({"background": dark_background, "layers": [], "composite": None}).any()
+    assert strokes_from_editor(None).shape == (256, 256)
+
+
+def test_reframe_moves_the_box_onto_the_training_framing() -> None:
+    small = face_strokes(scale=0.4, shift=(-70, 60))  # drawn small, bottom left
+    out = reframe(small, FRAMING)
+    assert out.shape == (256, 256)
+    cx, cy, w, h = (v / 256 for v in stroke_box(out, FRAMING.low_quantile, FRAMING.high_quantile))
+    assert cx == pytest.approx(FRAMING.center_x, abs=0.03)
+    assert cy == pytest.approx(FRAMING.center_y, abs=0.03)
+    # Uniform scale, fitted inside the target box: one side matches, the other is not larger.
+    assert max(w / FRAMING.width, h / FRAMING.height) == pytest.approx(1.0, abs=0.05)
+
+
+def test_reframe_is_nearly_the_identity_on_a_framed_sketch_and_keeps_strokes() -> None:
+    face = face_strokes()
+    framing = Framing(*(v / 256 for v in stroke_box(face)))
+    out = reframe(face, framing)
+    assert (out & face).sum() / face.sum() > 0.9
+    big = face_strokes(scale=1.6)[64:-64, 64:-64]  # a zoomed-in face that must shrink: thin lines survive
+    shrunk = reframe(np.pad(big, 64), FRAMING, out_size=64)
+    assert shrunk.sum() > 0.5 * face_strokes(64, scale=0.25).sum()
+
+
+def test_reframe_limits_the_zoom() -> None:
+    dot = np.zeros((256, 256), dtype=bool)
+    dot[100:106, 100:106] = True
+    out = reframe(dot, FRAMING, max_zoom=4.0)
+    assert out.sum() <= 36 * 4**2 + 64  # at most 4x in each direction
+
+
+def test_framing_json_of_the_app_is_valid() -> None:
+    from pathlib import Path
+
+    framing = Framing.load(Path(__file__).resolve().parents[1] / "assets" / "framing.json")
+    assert 0.3 < framing.center_x < 0.7 and 0.3 < framing.center_y < 0.7
+    assert 0.2 < framing.width <= 1 and 0.2 < framing.height <= 1
+
+
+def test_face_editor_caches_latents_and_validates_attributes() -> None:
+    model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
+    editor = FaceEditor(model, FRAMING)
+    face = face_strokes()
+    first = editor.render(face, {"Smiling": 0.0})
+    second = editor.render(face, {"Smiling": 2.0})
+    assert editor.encode_calls == 1 and not first.cached and second.cached
+    assert first.face.size == (32, 32) and first.model_input.size == (32, 32)
+    with pytest.raises(SketchError, match="unknown attribute"):
+        editor.render(face, {"Wings": 1.0})
+    with pytest.raises(SketchError, match="outside"):
+        editor.render(face, {"Smiling": 50.0})
+
+
+def test_random_fallback_only_without_any_source(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.delenv("S2FGAN_MODEL", raising=False)
+    monkeypatch.setattr("s2fgan_hf.loading.bundled_model_path", lambda: None)  # as before a checkpoint ships
+    model, warning = load_app_model()
+    assert warning and "RANDOMLY INITIALISED" in warning and model.config.image_size == 64
+    with pytest.raises(
+        (OSError, ValueError)
+    ):  # an explicit source that does not load is an error, not a silent fallback
+        load_app_model(tmp_path / "missing")
