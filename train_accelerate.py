@@ -53,7 +53,7 @@ from s2fgan_hf.training.samples import save_sample_grid
 from s2fgan_hf.training.tracking import JSONLTracker
 
 logger = get_logger(__name__, log_level="INFO")
-LOSS_NAMES = ("align", "domain", "perceptual", "l1", "adv", "sem", "ortho", "edit", "cycle", "probe")
+LOSS_NAMES = ("align", "domain", "perceptual", "l1", "adv", "sem", "ortho", "edit", "cycle", "probe", "sketch_l1")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> dict:
         generator=torch.Generator().manual_seed(args.seed),  # keeps the global RNG untouched by the loader
     )
 
-    generator_side = GeneratorSide(generator, discriminator)
+    generator_side = GeneratorSide(generator, discriminator, decode_sketch=weights.sketch_l1 > 0)
     discriminator_side = DiscriminatorSide(generator, discriminator)
     opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, max(args.d_reg_every, 0))
     generator_side, discriminator_side, opt_g, opt_d, loader = accelerator.prepare(

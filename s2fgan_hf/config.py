@@ -231,6 +231,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         encoder_max_channels=128,
         head_mlp_layers=2,
         refine_mlp_layers=3,
+        mlp_lr_mul=0.1,  # 0.01 leaves the encoders' MLPs nearly frozen over a one-hour run
         decoder_channel_base=2048,
         decoder_max_channels=128,
         discriminator_channel_base=1024,

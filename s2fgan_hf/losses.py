@@ -142,6 +142,10 @@ class LossWeights:
     edit: float = 0.0
     cycle: float = 0.0
     probe: float = 0.0
+    # Not in the official trainer (its generator only ever decodes photo latents): pixel L1 of D(E_s(sketch))
+    # against the photo, the paper's sketch branch G_s. It trains the sketch encoder through the decoder and is
+    # what keeps short CPU runs from collapsing to one face for every sketch. 0 = official behaviour.
+    sketch_l1: float = 0.0
 
     @classmethod
     def for_variant(cls, variant: str, **overrides: float | None) -> LossWeights:

@@ -23,7 +23,6 @@ from tqdm.auto import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
-
 from s2fgan_hf.evaluation import AttributeClassifier  # noqa: E402
 
 CELEBA_ATTRIBUTES = (

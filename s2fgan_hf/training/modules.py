@@ -27,9 +27,10 @@ from ..modeling_s2fgan import S2FGAN
 class GeneratorSide(nn.Module):
     """Everything the generator optimizer updates. ``forward`` returns a dict of tensors (see below)."""
 
-    def __init__(self, generator: S2FGAN, discriminator: S2FGANDiscriminator) -> None:
+    def __init__(self, generator: S2FGAN, discriminator: S2FGANDiscriminator, decode_sketch: bool = False) -> None:
         super().__init__()
         self.variant = generator.config.variant
+        self.decode_sketch = decode_sketch  # also decode z_sketch (for the sketch-branch L1; see LossWeights)
         self.sketch_encoder = generator.sketch_encoder
         self.image_encoder = generator.image_encoder
         self.decoder = generator.decoder
@@ -50,15 +51,24 @@ class GeneratorSide(nn.Module):
         z_sketch = self.sketch_encoder(sketch)
         out = {"z_image": z_image, "z_sketch": z_sketch}
         if self.attribute_mapping is None:
-            out["reconstruction"] = out["fake"] = self.decoder(z_image)
+            if self.decode_sketch:  # one decoder pass over both latents: [2B, 3, H, W]
+                out["reconstruction"], out["sketch_reconstruction"] = self.decoder(
+                    torch.cat([z_image, z_sketch])
+                ).chunk(2)
+            else:
+                out["reconstruction"] = self.decoder(z_image)
+            out["fake"] = out["reconstruction"]
             out["scores"] = self.attribute_directions.scores(z_image)
             out["gram"] = self.attribute_directions.gram()
             image_latents, sketch_latents = z_image.detach(), z_sketch
         else:
             z_image_edited = self.attribute_mapping(z_image, shifts)
             z_sketch_edited = self.attribute_mapping(z_sketch, shifts)
-            images = self.decoder(torch.cat([z_image, z_image_edited]))  # one decoder pass: [2B, 3, H, W]
-            out["reconstruction"], out["fake"] = images.chunk(2)
+            latents = [z_image, z_image_edited] + ([z_sketch] if self.decode_sketch else [])
+            images = self.decoder(torch.cat(latents)).chunk(len(latents))  # one decoder pass
+            out["reconstruction"], out["fake"] = images[0], images[1]
+            if self.decode_sketch:
+                out["sketch_reconstruction"] = images[2]
             out["z_image_edited"], out["z_sketch_edited"] = z_image_edited, z_sketch_edited
             z_detached = z_image.detach()
             out["z_cycled"] = self.attribute_mapping(self.attribute_mapping(z_detached, shifts), -shifts)

@@ -147,6 +147,8 @@ def generator_step(
             "l1": L.pixel_l1_loss(out["reconstruction"], real),
             "adv": L.generator_adversarial_loss(fake_logits),
         }
+        if "sketch_reconstruction" in out:
+            terms["sketch_l1"] = L.pixel_l1_loss(out["sketch_reconstruction"], real)
         if perceptual is not None and w.perceptual > 0:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out["reconstruction"], real, perceptual)

@@ -1,0 +1,25 @@
+"""The optional sketch-branch reconstruction loss (D(E_s(sketch)) vs the photo)."""
+
+from __future__ import annotations
+
+import torch
+
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf.losses import LossWeights
+from s2fgan_hf.training.modules import GeneratorSide
+
+
+def test_sketch_branch_is_off_by_default_and_decodes_sketch_latents_when_on():
+    assert LossWeights.for_variant("dis").sketch_l1 == 0.0
+    assert LossWeights.for_variant("dis", sketch_l1=2.5).sketch_l1 == 2.5
+    for variant in ("dis", "dec"):
+        cfg = S2FGANConfig.from_preset("tiny-32", variant=variant)
+        torch.manual_seed(0)
+        side = GeneratorSide(S2FGAN(cfg), S2FGANDiscriminator(cfg), decode_sketch=True)
+        image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.ones(2, 1, 32, 32)
+        out = side(image, sketch, torch.zeros(2, cfg.num_attributes))
+        assert out["sketch_reconstruction"].shape == (2, 3, 32, 32)
+        expected = side.decoder(out["z_sketch"])
+        assert torch.allclose(out["sketch_reconstruction"], expected, atol=1e-5)
+        out["sketch_reconstruction"].abs().mean().backward()
+        assert side.sketch_encoder.stem[0].weight.grad is not None  # the loss reaches E_s
