@@ -12,7 +12,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="measure reconstruction, realism, attribute editing and identity")
     p.add_argument("--model", default=None, help="S2FGAN folder or Hub id (default: $S2FGAN_MODEL or bundled)")
     p.add_argument("--data", type=Path, required=True, help="a folder written by `s2fgan prepare-data`")
-    p.add_argument("--split", default="test", help="which split of the folder to use (default: test)")
+    p.add_argument("--split", default="test", help="split of the folder to use: train, test or all (default: test)")
     p.add_argument("--classifier", default=None, help="AttributeClassifier folder or Hub id (default: bundled)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     p.add_argument("--batch-size", type=int, default=32)
@@ -41,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)
     dataset = PreparedSketchFaceDataset(
-        args.data, attribute_names=model.attribute_names, split=args.split, image_size=model.config.image_size
+        args.data,
+        attribute_names=model.attribute_names,
+        split=None if args.split == "all" else args.split,
+        image_size=model.config.image_size,
     )
     if args.limit:
         dataset = Subset(dataset, range(min(args.limit, len(dataset))))

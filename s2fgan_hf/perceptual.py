@@ -226,6 +226,12 @@ class StructuralLoss(nn.Module):
         """Structural distance of ``fake`` to ``real`` ([B, 3, H, W] in [-1, 1]) -> [] (0 when identical)."""
         x = (fake.float() + 1.0) * 0.5
         y = (real.detach().float() + 1.0) * 0.5
+        # Always fp32: SSIM's variances are E[x^2] - E[x]^2, which cancel catastrophically in bf16/fp16 and gave
+        # negative denominators and NaN losses in a bf16 run.
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return self._structural(x, y)
+
+    def _structural(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         total, scales = x.new_zeros(()), 0
         for level in range(self.num_scales):
             if level > 0:

@@ -23,3 +23,19 @@ def test_sketch_branch_is_off_by_default_and_decodes_sketch_latents_when_on():
         assert torch.allclose(out["sketch_reconstruction"], expected, atol=1e-5)
         out["sketch_reconstruction"].abs().mean().backward()
         assert side.sketch_encoder.stem[0].weight.grad is not None  # the loss reaches E_s
+
+
+def test_structural_loss_is_fp32_under_bf16_autocast():
+    from s2fgan_hf.perceptual import StructuralLoss
+
+    torch.manual_seed(0)
+    loss = StructuralLoss()
+    fake = (torch.rand(2, 3, 64, 64) * 2 - 1).requires_grad_(True)
+    real = torch.rand(2, 3, 64, 64) * 2 - 1
+    reference = loss(fake, real)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        value = loss(fake, real)
+    assert value.dtype == torch.float32 and torch.isfinite(value)
+    assert torch.allclose(value, reference)
+    value.backward()
+    assert torch.isfinite(fake.grad).all()
