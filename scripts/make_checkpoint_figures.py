@@ -3,7 +3,7 @@
     python scripts/make_checkpoint_figures.py --model s2fgan_hf/pretrained/default --data PREPARED_DIR \
         --hand-drawn ../shared/data/hand_drawn_sketches/deepfacedrawing_512
 
-Writes docs/checkpoint_edits.png (8 held-out test-split rows: photo | sketch | face | Smiling/Male/Young/Eyeglasses
+Writes docs/checkpoint_edits.jpg (8 held-out test-split rows: photo | sketch | face | Smiling/Male/Young/Eyeglasses
 at -2 and +2) and docs/checkpoint_hand_drawn.png (freehand sketch | what the model sees after re-framing | face).
 """
 
@@ -44,8 +44,8 @@ def main() -> None:
     attrs = [a for a in ("Smiling", "Male", "Young", "Eyeglasses") if a in model.attribute_names]
     with torch.no_grad():
         grid = attribute_sweep_grid(model, sketches, attrs, strengths=(-2.0, 2.0), photos=photos, cell=96)
-    grid.save(args.out / "checkpoint_edits.png")
-    print("wrote", args.out / "checkpoint_edits.png")
+    grid.save(args.out / "checkpoint_edits.jpg", quality=88)
+    print("wrote", args.out / "checkpoint_edits.jpg")
     if args.hand_drawn:
         editor = FaceEditor(model, Framing.load(ROOT / "assets/framing.json"))
         files = sorted(args.hand_drawn.glob("*.jpg")) + sorted(args.hand_drawn.glob("*.png"))

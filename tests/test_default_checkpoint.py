@@ -1,0 +1,56 @@
+"""The bundled default checkpoint and attribute classifier: they load, and ``s2fgan evaluate`` runs on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from s2fgan_hf import S2FGAN
+from s2fgan_hf.cli import main
+from s2fgan_hf.data import prepare_dataset
+from s2fgan_hf.evaluation import AttributeClassifier
+from s2fgan_hf.loading import bundled_classifier_path, bundled_model_path, load_model
+
+FIXTURES = Path(__file__).parent / "fixtures" / "data"
+
+
+def test_bundled_checkpoints_exist_and_load():
+    model_path, classifier_path = bundled_model_path(), bundled_classifier_path()
+    assert model_path is not None, "s2fgan_hf/pretrained/default is missing"
+    assert classifier_path is not None, "s2fgan_hf/pretrained/attribute-classifier is missing"
+    model = load_model()  # no argument, no env var: the bundled one
+    assert isinstance(model, S2FGAN) and not model.training
+    assert (model_path / "README.md").read_text().startswith("---")
+    assert AttributeClassifier.from_pretrained(classifier_path).attribute_names[0] == "5_o_Clock_Shadow"
+
+
+def test_different_sketches_give_different_faces():
+    model = load_model()
+    photos = sorted((FIXTURES / "celebamask_hq" / "hed_edge_256").glob("*.png"))[:4]
+    faces = [np.asarray(model.generate(str(p)), dtype=np.float32) for p in photos]
+    gaps = [np.abs(faces[i] - faces[j]).mean() for i in range(4) for j in range(i + 1, 4)]
+    assert min(gaps) > 2.0, gaps  # mean absolute difference in 0..255 pixel units
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    out = tmp_path_factory.mktemp("prepared64")
+    prepare_dataset(FIXTURES / "celeba", out, "celeba", size=64, progress=False)
+    return out
+
+
+def test_evaluate_runs_on_a_small_subset(prepared, tmp_path):
+    out = tmp_path / "eval"
+    args = ["evaluate", "--data", str(prepared), "--split", "all", "--limit", "12", "--batch-size", "6"]
+    code = main([*args, "--attributes", "Smiling", "Male", "--strengths", "-2", "2", "-o", str(out)])
+    assert code == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["num_images"] == 12
+    rec = results["reconstruction"]
+    assert rec["from_photo"]["l1"] < rec["mean_face_baseline"]["l1"]
+    assert {"Smiling", "Male"} == set(results["editing"])
+    assert (out / "results.md").read_text().startswith("Held-out images: 12")
+    assert (out / "sweep.png").is_file()
