@@ -11,16 +11,20 @@ from .modeling_s2fgan import S2FGAN
 MODEL_ENV = "S2FGAN_MODEL"
 
 
+def _bundled(name: str) -> Path | None:
+    """``s2fgan_hf/pretrained/<name>`` if this build ships it (a save_pretrained folder), else ``None``."""
+    path = Path(str(resources.files("s2fgan_hf").joinpath("pretrained", name)))
+    return path if (path / "config.json").is_file() and (path / "model.safetensors").is_file() else None
+
+
 def bundled_model_path() -> Path | None:
     """The checkpoint shipped inside the package (``s2fgan_hf/pretrained/default``), if this build has one."""
-    path = Path(str(resources.files("s2fgan_hf").joinpath("pretrained", "default")))
-    return path if (path / "config.json").is_file() and (path / "model.safetensors").is_file() else None
+    return _bundled("default")
 
 
 def bundled_classifier_path() -> Path | None:
     """The attribute classifier shipped inside the package (``s2fgan_hf/pretrained/attribute-classifier``)."""
-    path = Path(str(resources.files("s2fgan_hf").joinpath("pretrained", "attribute-classifier")))
-    return path if (path / "model.safetensors").is_file() else None
+    return _bundled("attribute-classifier")
 
 
 def resolve_model_source(model: str | os.PathLike | None = None) -> str:
