@@ -326,6 +326,13 @@ def main(argv: list[str] | None = None) -> dict:
                 )
             if not accelerator.sync_gradients:
                 continue
+            if not all(math.isfinite(metrics[k]) for k in ("g_loss", "d_loss")):
+                # Stop before the EMA or a checkpoint takes in the broken weights: `latest` stays a good state.
+                raise FloatingPointError(
+                    f"non-finite loss at step {global_step + 1} (g_loss={metrics['g_loss']}, "
+                    f"d_loss={metrics['d_loss']}); nothing was saved after step {last_saved_step}. Resume with "
+                    "--resume_from_checkpoint latest, with --mixed_precision no or a lower --learning_rate."
+                )
             ema.update(generator)
             global_step += 1
             steps_since_log += 1

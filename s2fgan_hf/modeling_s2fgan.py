@@ -180,11 +180,17 @@ class S2FGAN(
         """Sketch(es) -> latents [B, latent_dim]. Any accepted input kind; see ``prepare_sketches``."""
         return self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
 
-    def encode_image(self, image: torch.Tensor | Image.Image) -> torch.Tensor:
-        """Photo(s) -> latents [B, latent_dim]; tensors are [B, 3, H, W] in [-1, 1]."""
-        x = image_to_tensor(image, self.config.image_size) if not isinstance(image, torch.Tensor) else image
-        if x.ndim == 3:
-            x = x[None]
+    def encode_image(self, image: torch.Tensor | Image.Image | Sequence[Any]) -> torch.Tensor:
+        """Photo(s) -> latents [B, latent_dim]. A PIL image, uint8 or float array, path, a list of those, or a
+        tensor [B, 3, H, W] / [3, H, W] in [-1, 1]; every photo is centre-cropped and resized to the model's size.
+        """
+        size = self.config.image_size
+        if isinstance(image, (list, tuple)):
+            if not image:
+                raise ValueError("no photo given: pass one photo or a non-empty list of photos")
+            x = torch.cat([image_to_tensor(item, size) for item in image])
+        else:
+            x = image_to_tensor(image, size)
         return self.image_encoder(self._fast(x.to(self.device))).float()
 
     def edit(self, latent: torch.Tensor, attributes: Attributes) -> torch.Tensor:

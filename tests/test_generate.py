@@ -142,3 +142,35 @@ def test_four_steps_compose_to_generate(tiny_model, strokes):
 
     expected = np.asarray(tiny_model.generate(strokes, attributes={"Young": 2.0}))
     assert np.array_equal(np.asarray(tensor_to_pil(img)[0]), expected)
+
+
+def test_encode_image_accepts_every_photo_kind_alike(tiny_model):
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, size=(40, 40, 3), dtype=np.uint8)
+    reference = tiny_model.encode_image(Image.fromarray(photo))
+    kinds = {
+        "uint8": photo,
+        "float01": photo.astype(np.float32) / 255.0,
+        "float_pm1": photo.astype(np.float64) / 127.5 - 1.0,
+    }
+    for name, value in kinds.items():
+        torch.testing.assert_close(tiny_model.encode_image(value), reference, atol=0.05, rtol=0, msg=name)
+    batch = tiny_model.encode_image([Image.fromarray(photo), photo])
+    assert batch.shape == (2, tiny_model.config.latent_dim)
+    torch.testing.assert_close(batch[1:], reference, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.full((8, 8, 3), 3.0, dtype=np.float32), "float photo arrays"),
+        (np.full((8, 8, 3), np.nan, dtype=np.float32), "NaN"),
+        (np.zeros((8, 8, 5), dtype=np.uint8), "must be"),
+        (np.full((8, 8, 3), 300, dtype=np.int32), "0..255"),
+    ],
+)
+def test_bad_photo_arrays_are_rejected(tiny_model, bad, match):
+    with pytest.raises(ValueError, match=match):
+        tiny_model.encode_image(bad)
+    with pytest.raises(ValueError, match="no photo"):
+        tiny_model.encode_image([])

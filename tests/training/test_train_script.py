@@ -212,3 +212,21 @@ def test_on_the_fly_sketches_from_raw_celeba_photos(tmp_path, run_training):
     args[args.index("--no-data_augment")] = "--data_augment"
     result = run_training(args + ["--photo_format", "celeba", "--checkpointing_steps", "0"])
     assert result["global_step"] == 2 and (tmp_path / "otf" / "final" / "model.safetensors").is_file()
+
+
+def test_non_finite_loss_stops_before_anything_is_saved(prepared_dir, tmp_path, run_training, monkeypatch):
+    import train_accelerate
+
+    real_step, calls = train_accelerate.generator_step, []
+
+    def step_that_breaks_on_the_third_call(*args, **kwargs):
+        metrics = real_step(*args, **kwargs)
+        calls.append(1)
+        return metrics | {"g_loss": float("nan")} if len(calls) == 3 else metrics
+
+    monkeypatch.setattr(train_accelerate, "generator_step", step_that_breaks_on_the_third_call)
+    out = tmp_path / "nan"
+    with pytest.raises(FloatingPointError, match="non-finite loss at step 3.*after step 2"):
+        run_training(base_args(prepared_dir, out, 4) + ["--checkpointing_steps", "2"])
+    assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-2"]
+    assert not (out / "final").exists()
