@@ -123,6 +123,17 @@ def bench_model(model: S2FGAN, device: str, repeats: int, sync, bf16_peak: float
     return out
 
 
+def fast_vs_fp32_psnr(model: S2FGAN, sketches: list[Image.Image], attributes: dict | None) -> float:
+    """PSNR (dB, images in [-1, 1]) of the default fast path against the fp32 NCHW path on the same sketches."""
+    with torch.no_grad():
+        model.set_inference_precision("fp32", channels_last=False)
+        ref = model.decode(model.edit(model.encode_sketch(sketches), attributes)).clamp(-1, 1)
+        model.set_inference_precision("auto", channels_last=True)
+        fast = model.decode(model.edit(model.encode_sketch(sketches), attributes)).clamp(-1, 1)
+    mse = (fast - ref).pow(2).mean().clamp_min(1e-12)
+    return round(float(10 * torch.log10(4.0 / mse)), 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presets", nargs="+", default=["paper-256", "fast-128", "fast-64"])
@@ -163,6 +174,18 @@ def main() -> None:
     if bundled is not None and not args.no_bundled:
         model = S2FGAN.from_pretrained(bundled).to(device).eval()
         report["bundled_checkpoint"] = {"path": str(bundled), **bench_model(model, device, args.repeats, sync, peak16)}
+        # Quality guard on real sketches: the HED edge maps of the CelebAMask-HQ test fixtures.
+        hed = sorted(
+            (Path(__file__).resolve().parents[1] / "tests/fixtures/data/celebamask_hq/hed_edge_256").glob("*.png")
+        )
+        sketches = [Image.open(p).convert("L") for p in hed]
+        if sketches:
+            report["bundled_checkpoint"]["fast_vs_fp32_psnr_db"] = {
+                "num_sketches": len(sketches),
+                "no_edit": fast_vs_fp32_psnr(model, sketches, None),
+                "Smiling+2": fast_vs_fp32_psnr(model, sketches, {"Smiling": 2.0}),
+                "Male+2_Young-2": fast_vs_fp32_psnr(model, sketches, {"Male": 2.0, "Young": -2.0}),
+            }
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report, indent=2))
 

@@ -38,3 +38,14 @@ def stroke_sketch() -> torch.Tensor:
     s[..., 4:28, 4] = -1  # outline
     s[..., 4:28, 27] = -1
     return s
+
+
+@pytest.fixture(scope="session")
+def real_sketches() -> list:
+    """The 11 real HED edge maps of CelebAMask-HQ photos in the fixtures (white edges on black, 256 px)."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    folder = Path(__file__).parent / "fixtures" / "data" / "celebamask_hq" / "hed_edge_256"
+    return [Image.open(p).convert("L") for p in sorted(folder.glob("*.png"))]

@@ -25,6 +25,29 @@ def test_bf16_channels_last_matches_fp32(stroke_sketch, variant):
     assert psnr(fast, ref) >= 35.0
 
 
+def _fast_vs_fp32_psnr(model: S2FGAN, sketches, attributes) -> float:
+    with torch.no_grad():
+        model.set_inference_precision("fp32", channels_last=False)
+        ref = model.decode(model.edit(model.encode_sketch(sketches), attributes))
+        model.set_inference_precision("auto", channels_last=True)
+        fast = model.decode(model.edit(model.encode_sketch(sketches), attributes))
+    return psnr(fast, ref)
+
+
+def test_fast_path_quality_on_real_sketches(real_sketches):
+    torch.manual_seed(0)
+    model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
+    assert _fast_vs_fp32_psnr(model, real_sketches, {"Smiling": 2.0, "Male": -1.0}) >= 35.0
+
+
+def test_fast_path_quality_of_the_shipped_checkpoint(real_sketches):
+    from s2fgan_hf.loading import load_model
+
+    model = load_model(None)  # the bundled default checkpoint
+    for attributes in (None, {"Smiling": 2.0}, {"Male": 2.0, "Young": -2.0}):
+        assert _fast_vs_fp32_psnr(model, real_sketches, attributes) >= 35.0, attributes
+
+
 def test_fp32_fast_path_equals_plain_forward(stroke_sketch):
     torch.manual_seed(0)
     model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval().set_inference_precision("fp32", channels_last=False)
