@@ -50,8 +50,10 @@ def test_harness_runs_and_reports(tiny_model, stroke_sketch):
     assert 0 <= rec["from_sketch"]["l1"] <= 2
     assert set(res["editing"]["Smiling"]) == {"+0", "-2", "+2"}
     assert 0 <= res["editing"]["Male"]["+2"]["others_unchanged"] <= 1
+    assert 0 <= res["editing"]["Male"]["+0"]["real_photo_present_rate"] <= 1
+    assert all(0 <= e["mean_probability"] <= 1 for e in res["editing"]["Smiling"].values())
     md = results_to_markdown(res)
-    assert "| Smiling | +2 |" in md and "mean face" in md
+    assert "| Smiling | +2 |" in md and "mean face" in md and "| attribute | real photos |" in md
     grid = attribute_sweep_grid(tiny_model, sketches[:2], ["Smiling"], photos=photos[:2], cell=32)
     assert grid.size == (32 * 5, 2 * 32 + 12)
 
