@@ -53,7 +53,20 @@ from s2fgan_hf.training.samples import save_sample_grid
 from s2fgan_hf.training.tracking import JSONLTracker
 
 logger = get_logger(__name__, log_level="INFO")
-LOSS_NAMES = ("align", "domain", "perceptual", "l1", "adv", "sem", "ortho", "edit", "cycle", "probe", "sketch_l1")
+LOSS_NAMES = (
+    "align",
+    "domain",
+    "perceptual",
+    "l1",
+    "adv",
+    "sem",
+    "ortho",
+    "edit",
+    "cycle",
+    "probe",
+    "sketch_l1",
+    "sketch_sem",
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -146,6 +146,10 @@ class LossWeights:
     # against the photo, the paper's sketch branch G_s. It trains the sketch encoder through the decoder and is
     # what keeps short CPU runs from collapsing to one face for every sketch. 0 = official behaviour.
     sketch_l1: float = 0.0
+    # Not in the official trainer either (DIS only): the semantic loss on the *sketch* latents, scored by C's
+    # directions held fixed. It moves E_s alone and teaches it to place a sketch on the right side of each
+    # attribute boundary (a smiling mouth, long hair) instead of waiting for L_align to carry that over. 0 = off.
+    sketch_sem: float = 0.0
 
     @classmethod
     def for_variant(cls, variant: str, **overrides: float | None) -> LossWeights:

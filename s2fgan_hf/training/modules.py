@@ -44,7 +44,8 @@ class GeneratorSide(nn.Module):
 
         ``z_image``, ``z_sketch`` [B, d]; ``reconstruction`` D(z_i) [B, 3, H, W]; ``fake`` (the image judged by F:
         the reconstruction for DIS, D(M(z_i, a)) for DEC); ``domain_image_logits`` / ``domain_sketch_logits``
-        [B*, 1] from Q; DIS also ``scores`` C(z_i) [B, n] and ``gram`` [n, n]; DEC also ``z_image_edited``,
+        [B*, 1] from Q; DIS also ``scores`` C(z_i) [B, n], ``sketch_scores`` C(z_s) with C detached [B, n] and
+        ``gram`` [n, n]; DEC also ``z_image_edited``,
         ``z_sketch_edited`` and ``z_cycled`` = M(M(sg z_i, a), -a) [B, d].
         """
         z_image = self.image_encoder(image)
@@ -59,6 +60,8 @@ class GeneratorSide(nn.Module):
                 out["reconstruction"] = self.decoder(z_image)
             out["fake"] = out["reconstruction"]
             out["scores"] = self.attribute_directions.scores(z_image)
+            # C(z_s) with C's directions detached: a semantic loss on it moves the sketch encoder only.
+            out["sketch_scores"] = z_sketch @ self.attribute_directions.directions().detach().to(z_sketch.dtype)
             out["gram"] = self.attribute_directions.gram()
             image_latents, sketch_latents = z_image.detach(), z_sketch
         else:

@@ -154,6 +154,8 @@ def generator_step(
                 terms["perceptual"] = L.perceptual_loss(out["reconstruction"], real, perceptual)
         if "scores" in out:  # DIS
             terms["sem"] = L.semantic_loss(out["scores"], labels)
+            if w.sketch_sem > 0:
+                terms["sketch_sem"] = L.semantic_loss(out["sketch_scores"], labels)
             terms["ortho"] = L.orthogonality_loss(out["gram"])
         else:  # DEC
             if probe_directions is None:

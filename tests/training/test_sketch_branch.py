@@ -39,3 +39,20 @@ def test_structural_loss_is_fp32_under_bf16_autocast():
     assert torch.allclose(value, reference)
     value.backward()
     assert torch.isfinite(fake.grad).all()
+
+
+def test_sketch_semantic_loss_moves_the_sketch_encoder_only():
+    from s2fgan_hf import losses as L
+
+    assert LossWeights.for_variant("dis").sketch_sem == 0.0
+    cfg = S2FGANConfig.from_preset("tiny-32")
+    torch.manual_seed(0)
+    side = GeneratorSide(S2FGAN(cfg), S2FGANDiscriminator(cfg))
+    image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.ones(2, 1, 32, 32)
+    out = side(image, sketch, torch.zeros(2, cfg.num_attributes))
+    expected = out["z_sketch"] @ side.attribute_directions.directions()
+    assert torch.allclose(out["sketch_scores"], expected, atol=1e-6)
+    L.semantic_loss(out["sketch_scores"], torch.ones(2, cfg.num_attributes)).backward()
+    assert side.sketch_encoder.stem[0].weight.grad.abs().sum() > 0
+    assert side.attribute_directions.weight.grad is None  # C is defined by the photo latents alone
+    assert side.image_encoder.stem[0].weight.grad is None
