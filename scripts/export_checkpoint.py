@@ -1,10 +1,14 @@
 """Export a training run's EMA generator as the bundled default checkpoint (config.json + safetensors + card).
 
-    python scripts/export_checkpoint.py /path/to/run/checkpoint-2000/generator_ema \
-        --output s2fgan_hf/pretrained/default --training docs/default_checkpoint_training.md
+    python scripts/export_checkpoint.py /path/to/run/checkpoint-N/generator_ema \
+        --output s2fgan_hf/pretrained/default --training docs/checkpoint/training.md \
+        --evaluation docs/checkpoint/evaluation.md --weights-license celeba --card-copy model_card.md
 
-The model card (README.md) is rendered from the package's model_card.md template with the training notes and,
-if given, an evaluation table (``--evaluation results.md`` from ``s2fgan evaluate``).
+The model card (README.md) is rendered from the package's template ``s2fgan_hf/model_card.md`` with the training
+notes and, if given, the evaluation (``--evaluation``, e.g. a page around ``s2fgan evaluate``'s results.md).
+The code is MIT; weights trained on CelebA-derived data are not: ``--weights-license celeba`` marks the card's
+``license`` as ``other`` with the CelebA terms. ``--card-copy`` also writes the rendered card elsewhere (the repo's
+root ``model_card.md`` is the card of the bundled checkpoint).
 """
 
 from __future__ import annotations
@@ -16,7 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from huggingface_hub import ModelCard  # noqa: E402
+
 from s2fgan_hf import S2FGAN  # noqa: E402
+
+# Card metadata for weights trained on CelebA / CelebA-HQ / CelebAMask-HQ (their agreements: non-commercial research).
+WEIGHTS_LICENSES = {
+    "celeba": {
+        "license": "other",
+        "license_name": "celeba-non-commercial-research",
+        "license_link": "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html",
+    },
+}
 
 
 def main() -> None:
@@ -25,6 +40,13 @@ def main() -> None:
     p.add_argument("--output", type=Path, required=True)
     p.add_argument("--training", type=Path, default=None, help="markdown with the training notes")
     p.add_argument("--evaluation", type=Path, default=None, help="markdown with the evaluation table")
+    p.add_argument(
+        "--weights-license",
+        choices=sorted(WEIGHTS_LICENSES),
+        default=None,
+        help="terms the weights inherit from their training data (default: the code's MIT)",
+    )
+    p.add_argument("--card-copy", type=Path, default=None, help="also write the rendered card here")
     args = p.parse_args()
     model = S2FGAN.from_pretrained(args.source).eval()
     if args.output.exists():
@@ -35,6 +57,15 @@ def main() -> None:
     if args.evaluation:
         kwargs["evaluation"] = args.evaluation.read_text()
     model.save_pretrained(args.output, model_card_kwargs=kwargs)
+    card_path = args.output / "README.md"
+    if args.weights_license:
+        card = ModelCard.load(card_path)
+        for key, value in WEIGHTS_LICENSES[args.weights_license].items():
+            setattr(card.data, key, value)
+        card_path.write_text(str(card).rstrip("\n") + "\n", encoding="utf-8")
+    if args.card_copy:
+        args.card_copy.unlink(missing_ok=True)  # may be a symlink to the template
+        shutil.copyfile(card_path, args.card_copy)
     size = sum(f.stat().st_size for f in args.output.iterdir()) / 1e6
     print(f"exported {args.source} -> {args.output} ({size:.1f} MB)")
 
