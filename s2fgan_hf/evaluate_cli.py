@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -22,6 +23,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("-o", "--output", type=Path, default=Path("evaluation"), help="output folder")
     p.set_defaults(func=run)
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The ``s2fgan evaluate`` command that reproduces this run (every setting that changes the numbers)."""
+    parts = ["s2fgan", "evaluate"]
+    for flag, value in (("--model", args.model), ("--classifier", args.classifier), ("--data", args.data)):
+        if value is not None:
+            parts += [flag, str(value)]
+    parts += ["--split", args.split]
+    if args.limit:
+        parts += ["--limit", str(args.limit)]
+    parts += ["--batch-size", str(args.batch_size), "--strengths", *(f"{s:g}" for s in args.strengths)]
+    if args.attributes:
+        parts += ["--attributes", *args.attributes]
+    parts += ["-o", str(args.output)]
+    return shlex.join(parts)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         model, classifier, loader, attributes=args.attributes, strengths=args.strengths, total=len(loader)
     )
     results["model"] = str(args.model or "default")
-    results["command"] = "s2fgan " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "s2fgan evaluate"
+    results["command"] = command_line(args)
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(results, indent=2))
     (args.output / "results.md").write_text(results_to_markdown(results))

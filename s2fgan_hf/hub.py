@@ -18,6 +18,7 @@ from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import nn
 
 from .config import S2FGANConfig
+from .data.atomic_io import default_file_mode
 
 # Metadata both Hub classes put on their model cards.
 HUB_METADATA: dict[str, Any] = {
@@ -142,4 +143,5 @@ class StrictHubMixin(PyTorchModelHubMixin):
         final = Path(save_directory) / constants.SAFETENSORS_SINGLE_FILE
         tmp = final.with_name(final.name + ".tmp")
         safetensors.torch.save_model(self, str(tmp), metadata={"format": "pt"})
+        os.chmod(tmp, default_file_mode())  # safetensors creates 0o600 files; give the usual permissions
         os.replace(tmp, final)

@@ -28,6 +28,16 @@ def test_round_trip_is_bit_identical(tmp_path, stroke_sketch, variant):
     assert torch.equal(a, b)
 
 
+def test_saved_files_get_the_usual_permissions(tmp_path, tiny_model):
+    """The atomic weight file has the mode any new file gets (safetensors alone makes it owner-only, 0o600)."""
+    from s2fgan_hf.data.atomic_io import atomic_write_text, default_file_mode
+
+    tiny_model.save_pretrained(tmp_path / "model")
+    atomic_write_text("x", tmp_path / "note.txt")
+    for path in (tmp_path / "model" / "model.safetensors", tmp_path / "note.txt"):
+        assert path.stat().st_mode & 0o777 == default_file_mode(), path
+
+
 def test_config_json_is_plain_and_complete(tmp_path, tiny_model):
     tiny_model.save_pretrained(tmp_path)
     data = json.loads((tmp_path / "config.json").read_text())

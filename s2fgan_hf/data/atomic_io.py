@@ -17,12 +17,20 @@ from PIL import Image
 TEMP_PREFIX = ".tmp-"
 
 
+def default_file_mode() -> int:
+    """The mode ``open()`` would give a new file (0o666 minus the umask); ``mkstemp`` makes private 0o600 files."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
     os.close(descriptor)
     try:
         write(temporary)
+        os.chmod(temporary, default_file_mode())
         os.replace(temporary, path)
     except BaseException:  # also on KeyboardInterrupt: never leave the temporary behind
         if os.path.exists(temporary):
