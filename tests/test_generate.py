@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -174,3 +176,34 @@ def test_bad_photo_arrays_are_rejected(tiny_model, bad, match):
         tiny_model.encode_image(bad)
     with pytest.raises(ValueError, match="no photo"):
         tiny_model.encode_image([])
+
+
+def test_drawn_strokes_are_thinned_to_one_pixel_like_the_training_edge_maps():
+    arr = np.full((64, 64), 255, dtype=np.uint8)
+    arr[30:33, 8:56] = 0  # a 3 px thick horizontal stroke
+    thick = sketch_to_tensor(arr, 64, thin_strokes=False)
+    thinned = sketch_to_tensor(arr, 64)
+    assert int((thick < 0).sum()) == 3 * 48
+    ink_rows = (thinned[0, 0] < 0).any(dim=1).nonzero().flatten().tolist()
+    assert ink_rows == [31], ink_rows  # one row left, in the middle of the stroke
+    assert 40 <= int((thinned < 0).sum()) <= 48  # the stroke's length survives (Zhang-Suen may trim the ends)
+
+
+def test_tensors_are_taken_as_model_format_and_not_thinned():
+    t = torch.ones(1, 1, 32, 32)
+    t[..., 10:13, 4:28] = -1
+    assert torch.equal(sketch_to_tensor(t, 32), t)
+    assert not torch.equal(sketch_to_tensor(t, 32, thin_strokes=True), t)
+
+
+def test_a_freehand_example_gets_a_training_like_ink_density():
+    """The bundled DeepFaceDrawing example, through the app's path: ink near the training maps' ~9 %, not ~20 %."""
+    from s2fgan_hf.interactive import FaceEditor
+    from s2fgan_hf.loading import load_model
+    from s2fgan_hf.sketch_canvas import Framing, strokes_from_image
+
+    root = Path(__file__).resolve().parents[1]
+    editor = FaceEditor(load_model(None), Framing.load(root / "assets" / "framing.json"))
+    assert editor.model.config.image_size == 64
+    sketch = editor.model_sketch(strokes_from_image(root / "assets" / "examples" / "deepfacedrawing_hand_1.png"))
+    assert 0.03 < float((sketch < 0).float().mean()) < 0.13
