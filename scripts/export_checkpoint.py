@@ -2,13 +2,15 @@
 
     python scripts/export_checkpoint.py /path/to/run/checkpoint-N/generator_ema \
         --output s2fgan_hf/pretrained/default --training docs/checkpoint/training.md \
-        --evaluation docs/checkpoint/evaluation.md --weights-license celeba --card-copy model_card.md
+        --evaluation docs/checkpoint/evaluation.md --weights-license celeba --card-copy model_card.md \
+        [--push-to-hub user/s2fgan-cpu64]
 
 The model card (README.md) is rendered from the package's template ``s2fgan_hf/model_card.md`` with the training
 notes and, if given, the evaluation (``--evaluation``, e.g. a page around ``s2fgan evaluate``'s results.md).
 The code is MIT; weights trained on CelebA-derived data are not: ``--weights-license celeba`` marks the card's
 ``license`` as ``other`` with the CelebA terms. ``--card-copy`` also writes the rendered card elsewhere (the repo's
-root ``model_card.md`` is the card of the bundled checkpoint).
+root ``model_card.md`` is the card of the bundled checkpoint). ``--push-to-hub`` uploads the folder as written, so
+the Hub card is this card.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from huggingface_hub import ModelCard  # noqa: E402
+from huggingface_hub import HfApi, ModelCard  # noqa: E402
 
 from s2fgan_hf import S2FGAN  # noqa: E402
 
@@ -34,7 +36,7 @@ WEIGHTS_LICENSES = {
 }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", type=Path, help="a save_pretrained folder (e.g. checkpoint-N/generator_ema)")
     p.add_argument("--output", type=Path, required=True)
@@ -47,7 +49,14 @@ def main() -> None:
         help="terms the weights inherit from their training data (default: the code's MIT)",
     )
     p.add_argument("--card-copy", type=Path, default=None, help="also write the rendered card here")
-    args = p.parse_args()
+    p.add_argument(
+        "--push-to-hub",
+        metavar="REPO_ID",
+        default=None,
+        help="upload the exported folder, card included, to this Hub model repo (created if missing)",
+    )
+    p.add_argument("--private", action="store_true", help="create the Hub repo as private")
+    args = p.parse_args(argv)
     model = S2FGAN.from_pretrained(args.source).eval()
     if args.output.exists():
         shutil.rmtree(args.output)
@@ -68,6 +77,15 @@ def main() -> None:
         shutil.copyfile(card_path, args.card_copy)
     size = sum(f.stat().st_size for f in args.output.iterdir()) / 1e6
     print(f"exported {args.source} -> {args.output} ({size:.1f} MB)")
+    if args.push_to_hub:
+        # Upload the folder as written: `model.push_to_hub` would re-render the card without the training notes,
+        # the evaluation and the weights' licence.
+        api = HfApi()
+        api.create_repo(args.push_to_hub, repo_type="model", private=args.private, exist_ok=True)
+        commit = api.upload_folder(
+            repo_id=args.push_to_hub, folder_path=args.output, commit_message=f"Export {args.source.name}"
+        )
+        print(f"pushed {args.output} -> {getattr(commit, 'commit_url', commit)}")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 REPO = r"(?:(?P<kind>models|datasets|spaces)/)?(?P<repo>[^/]+/[^/]+)"
 
@@ -144,6 +146,18 @@ class FakeHub:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def client_env(self, hf_home: str | os.PathLike) -> dict[str, str]:
+        """Environment for a subprocess that talks to this server as the Hub (online, fake token, own cache)."""
+        return {
+            **os.environ,
+            "HF_ENDPOINT": self.endpoint,
+            "HF_TOKEN": "hf_fake_token",
+            "HF_HOME": str(hf_home),
+            "HF_HUB_OFFLINE": "0",
+            "HF_HUB_DISABLE_XET": "1",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        }
 
     def __enter__(self) -> FakeHub:
         self.thread.start()

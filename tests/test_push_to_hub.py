@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -41,15 +40,7 @@ SCRIPT = textwrap.dedent(
 
 def test_push_to_hub_round_trip(tmp_path: Path):
     with FakeHub() as hub:
-        env = {
-            **os.environ,
-            "HF_ENDPOINT": hub.endpoint,
-            "HF_TOKEN": "hf_fake_token",
-            "HF_HOME": str(tmp_path / "hf_home"),
-            "HF_HUB_OFFLINE": "0",
-            "HF_HUB_DISABLE_XET": "1",
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-        }
+        env = hub.client_env(tmp_path / "hf_home")
         proc = subprocess.run(
             [sys.executable, "-c", SCRIPT, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
         )
