@@ -18,7 +18,7 @@ from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import nn
 
 from .config import S2FGANConfig
-from .data.atomic_io import default_file_mode
+from .data.atomic_io import atomic_write
 
 # Metadata both Hub classes put on their model cards.
 HUB_METADATA: dict[str, Any] = {
@@ -140,8 +140,7 @@ class StrictHubMixin(PyTorchModelHubMixin):
 
     def _save_pretrained(self, save_directory: Path) -> None:
         # Write next to the target and rename: a killed save never leaves a half-written model.safetensors.
-        final = Path(save_directory) / constants.SAFETENSORS_SINGLE_FILE
-        tmp = final.with_name(final.name + ".tmp")
-        safetensors.torch.save_model(self, str(tmp), metadata={"format": "pt"})
-        os.chmod(tmp, default_file_mode())  # safetensors creates 0o600 files; give the usual permissions
-        os.replace(tmp, final)
+        atomic_write(
+            Path(save_directory) / constants.SAFETENSORS_SINGLE_FILE,
+            lambda temporary: safetensors.torch.save_model(self, temporary, metadata={"format": "pt"}),
+        )

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
+from .data.morphology import thin
+
 SketchInput = Image.Image | np.ndarray | torch.Tensor | str | os.PathLike
 ACCEPTED_KINDS = "a PIL image (any mode), a numpy array (H x W, H x W x 1/3/4), a torch tensor, or an image file path"
 
@@ -135,8 +137,6 @@ def sketch_to_tensor(
         x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
     ink = x < 0.5
     if thin_strokes:
-        from .data.morphology import thin  # lazy: the data package imports this module
-
         ink = thin(ink)
     return torch.where(ink, -1.0, 1.0)
 

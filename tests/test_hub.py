@@ -105,6 +105,7 @@ def test_unknown_config_field_and_missing_folder(tmp_path, tiny_model):
 def test_save_leaves_no_temporary_file(tmp_path, tiny_model):
     tiny_model.save_pretrained(tmp_path)
     assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.glob(".tmp-*"))
 
 
 def test_config_validation_messages():

@@ -66,7 +66,7 @@ def test_interrupted_run_leaves_no_partial_files_and_resumes(tmp_path, monkeypat
                 Path(temporary).write_bytes(b"\x89PNG half")
                 raise KeyboardInterrupt
 
-            atomic_io._atomic_write(Path(path), half_write)
+            atomic_io.atomic_write(Path(path), half_write)
         real_save(image, path, **options)
 
     monkeypatch.setattr(prepare_module, "atomic_save_image", dying_save)

@@ -24,7 +24,8 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
+def atomic_write(path: Path, write: Callable[[str], None]) -> None:
+    """Have ``write(temporary_path)`` write the file, then give it the usual permissions and move it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
     os.close(descriptor)
@@ -44,7 +45,7 @@ def atomic_save_image(image: Image.Image, path: str | Path, **save_options: obje
     image_format = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}.get(path.suffix.lower())
     if image_format is None:
         raise ValueError(f"unsupported image extension {path.suffix!r}; accepted: .png, .jpg, .jpeg")
-    _atomic_write(path, lambda temporary: image.save(temporary, format=image_format, **save_options))
+    atomic_write(path, lambda temporary: image.save(temporary, format=image_format, **save_options))
 
 
 def atomic_write_text(text: str, path: str | Path) -> None:
@@ -54,7 +55,7 @@ def atomic_write_text(text: str, path: str | Path) -> None:
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(text)
 
-    _atomic_write(Path(path), write)
+    atomic_write(Path(path), write)
 
 
 def remove_stale_temporaries(*folders: str | Path) -> int:
