@@ -4,7 +4,7 @@ Prints one JSON document. Run on a quiet machine (nothing else using the cores):
 
     python bench/bench_inference.py                       # all presets, CPU
     python bench/bench_inference.py --presets paper-256 --repeats 20
-    python bench/bench_inference.py --device cuda         # adds batch-8/32 throughput
+    python bench/bench_inference.py --device cuda         # adds batch-8/32 throughput and TFLOP/s
 
 What is measured, in the same run:
 * the machine's 3x3 convolution throughput (256 channels at 64x64, batch 1, NHWC) in fp32 and bf16: the practical
@@ -13,7 +13,10 @@ What is measured, in the same run:
   generate (PIL sketch in, PIL face out), on the default fast path and on the fp32 eager reference (fp32, NCHW,
   derived weights rebuilt every call: what the official code does);
 * the decoder's FLOPs (torch's flop counter) and its achieved GFLOP/s, as a fraction of the measured bf16 peak;
-* peak resident memory of the process.
+* with ``--throughput-batches`` (default 8 and 32 on a GPU): images/s of sketch-to-face and of a slider move at
+  those batch sizes, with achieved TFLOP/s against the measured bf16 matmul peak (GPU; the datasheet figure too)
+  or the bf16 conv peak (CPU);
+* peak resident memory of the process (and peak GPU memory).
 """
 
 from __future__ import annotations
@@ -22,48 +25,22 @@ import argparse
 import json
 import platform
 import resource
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/roofline.py
+
+from roofline import conv_peak_gflops, device_sync, gpu_peaks, timed  # noqa: E402
 
 from s2fgan_hf import S2FGAN, S2FGANConfig  # noqa: E402
 from s2fgan_hf.layers.weight_cache import weight_cache_disabled  # noqa: E402
 from s2fgan_hf.loading import bundled_model_path  # noqa: E402
-
-
-def timed(fn, repeats: int, warmup: int = 2, sync=lambda: None) -> dict[str, float]:
-    for _ in range(warmup):
-        fn()
-    sync()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return {
-        "p50_ms": round(statistics.median(times), 2),
-        "p90_ms": round(times[min(len(times) - 1, int(0.9 * len(times)))], 2),
-    }
-
-
-def conv_peak_gflops(device: str, dtype: torch.dtype, repeats: int, sync) -> float:
-    x = torch.randn(1, 256, 64, 64, device=device, dtype=dtype).contiguous(memory_format=torch.channels_last)
-    w = torch.randn(256, 256, 3, 3, device=device, dtype=dtype).contiguous(memory_format=torch.channels_last)
-    flops = 2 * 256 * 256 * 9 * 64 * 64
-    with torch.no_grad():
-        t = timed(lambda: F.conv2d(x, w, padding=1), repeats * 3, warmup=3, sync=sync)
-    return flops / (t["p50_ms"] / 1000) / 1e9
 
 
 def sketch_image(size: int) -> Image.Image:
@@ -134,15 +111,58 @@ def fast_vs_fp32_psnr(model: S2FGAN, sketches: list[Image.Image], attributes: di
     return round(float(10 * torch.log10(4.0 / mse)), 2)
 
 
+def batch_throughput(model: S2FGAN, device: str, batch: int, repeats: int, sync, peak_tflops: float | None) -> dict:
+    """Images/s and achieved TFLOP/s of the whole sketch-to-face path and of a slider move at one batch size.
+
+    Sketches go in as a [B, 1, H, W] tensor already on the device and faces come out as a tensor, so the figure is
+    the networks' throughput (PIL conversion is per image and on the CPU, the same for every batch size).
+    """
+    size = model.config.image_size
+    sketch = torch.from_numpy(np.asarray(sketch_image(size), dtype=np.float32) / 127.5 - 1.0)
+    sketches = sketch[None, None].repeat(batch, 1, 1, 1).to(device)
+    edit = {model.attribute_names[0]: 1.5}
+    model.set_inference_precision("auto", channels_last=True)
+    with torch.no_grad():
+        z = model.encode_sketch(sketches)
+        paths = {
+            "sketch_to_face": lambda: model.decode(model.edit(model.encode_sketch(sketches), edit)),
+            "slider_move": lambda: model.decode(model.edit(z, edit)),
+        }
+        out: dict = {"batch_size": batch}
+        for name, fn in paths.items():
+            t = timed(fn, repeats, sync=sync)
+            with FlopCounterMode(display=False) as counter:
+                fn()
+            images_per_s = batch / (t["p50_ms"] / 1000)
+            tflops = counter.get_total_flops() / batch * images_per_s / 1e12
+            out[name] = {
+                **t,
+                "images_per_s": round(images_per_s, 1),
+                "gflop_per_image": round(counter.get_total_flops() / batch / 1e9, 2),
+                "achieved_tflops": round(tflops, 3),
+                "fraction_of_measured_bf16_peak": round(tflops / peak_tflops, 3) if peak_tflops else None,
+            }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presets", nargs="+", default=["paper-256", "fast-128", "fast-64"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument(
+        "--throughput-batches",
+        type=int,
+        nargs="*",
+        default=None,
+        help="batch sizes for the throughput figures (default: 8 32 on a GPU, none on the CPU)",
+    )
     parser.add_argument("--no-bundled", action="store_true", help="skip the shipped checkpoint")
     args = parser.parse_args()
     device = args.device
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    cuda = torch.device(device).type == "cuda"
+    batches = args.throughput_batches if args.throughput_batches is not None else ([8, 32] if cuda else [])
+    sync = device_sync(device)
     torch.manual_seed(0)
     report: dict = {
         "command": "python " + " ".join(sys.argv),
@@ -151,24 +171,26 @@ def main() -> None:
             "processor": platform.processor() or platform.machine(),
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
-            "device": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
+            "device": torch.cuda.get_device_name(device) if cuda else "cpu",
         },
     }
-    peak32 = conv_peak_gflops(device, torch.float32, args.repeats, sync)
-    peak16 = conv_peak_gflops(device, torch.bfloat16, args.repeats, sync)
+    peak32 = conv_peak_gflops(device, torch.float32, args.repeats)
+    peak16 = conv_peak_gflops(device, torch.bfloat16, args.repeats)
     report["conv3x3_gflops"] = {"fp32": round(peak32, 1), "bf16": round(peak16, 1)}
+    # The throughput figures compare with the bf16 matmul peak on a GPU and with the bf16 conv peak on a CPU.
+    if cuda:
+        report["gpu_peak"] = gpu_peaks(device, args.repeats)
+        peak_tflops = report["gpu_peak"]["matmul_bf16_tflops"]
+    else:
+        peak_tflops = peak16 / 1000
     report["presets"] = {}
     for preset in args.presets:
         model = S2FGAN(S2FGANConfig.from_preset(preset)).to(device).eval()
         report["presets"][preset] = bench_model(model, device, args.repeats, sync, peak16)
-        if device.startswith("cuda"):
-            thr = {}
-            for b in (8, 32):
-                z = torch.randn(b, model.config.latent_dim, device=device)
-                with torch.no_grad():
-                    t = timed(lambda z=z, m=model: m.decode(m.edit(z, None)), args.repeats, sync=sync)
-                thr[f"batch{b}_images_per_s"] = round(b / (t["p50_ms"] / 1000), 1)
-            report["presets"][preset]["throughput"] = thr
+        if batches:
+            report["presets"][preset]["throughput"] = [
+                batch_throughput(model, device, b, args.repeats, sync, peak_tflops) for b in batches
+            ]
         del model
     bundled = bundled_model_path()
     if bundled is not None and not args.no_bundled:
@@ -186,6 +208,8 @@ def main() -> None:
                 "Smiling+2": fast_vs_fp32_psnr(model, sketches, {"Smiling": 2.0}),
                 "Male+2_Young-2": fast_vs_fp32_psnr(model, sketches, {"Male": 2.0, "Young": -2.0}),
             }
+    if cuda:
+        report["peak_gpu_memory_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report, indent=2))
 

@@ -22,11 +22,14 @@ import time
 from pathlib import Path
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # bench/roofline.py
 
 from accelerate import Accelerator  # noqa: E402
+from roofline import conv_peak_gflops, gpu_peaks  # noqa: E402
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
@@ -78,6 +81,9 @@ def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant:
     warmup = iteration(False)
     times = [iteration(False) for _ in range(steps)]
     r1_time = iteration(True)
+    with FlopCounterMode(display=False) as counter:  # forward and backward of both steps, one plain iteration
+        iteration(False)
+    flops = counter.get_total_flops()
     plain = sum(times) / len(times)
     amortised = (plain * (d_reg_every - 1) + r1_time) / d_reg_every
     return {
@@ -92,6 +98,8 @@ def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant:
         "sec_r1_iteration": round(r1_time, 3),
         "images_per_sec": round(batch_size / plain, 3),
         "images_per_sec_with_r1": round(batch_size / amortised, 3),
+        "gflop_per_iteration": round(flops / 1e9, 1),
+        "achieved_tflops": round(flops / plain / 1e12, 4),
         "timed_iterations": steps,
     }
 
@@ -118,6 +126,16 @@ def main() -> None:
         for name, size in zip(args.presets, sizes)
     ]
     device = accelerator.device
+    # Peak to compare with: the bf16 matmul on a GPU, the measured 3x3 conv rate in the training dtype on a CPU.
+    if device.type == "cuda":
+        peak = gpu_peaks(str(device))
+        peak_tflops = peak["matmul_bf16_tflops"] if args.mixed_precision != "no" else peak["matmul_tf32_tflops"]
+    else:
+        dtype = torch.bfloat16 if args.mixed_precision == "bf16" else torch.float32
+        peak = {"conv3x3_gflops": round(conv_peak_gflops("cpu", dtype, 5), 1), "dtype": str(dtype)}
+        peak_tflops = peak["conv3x3_gflops"] / 1000
+    for r in results:
+        r["fraction_of_peak"] = round(r["achieved_tflops"] / peak_tflops, 3)
     print(
         json.dumps(
             {
@@ -130,6 +148,7 @@ def main() -> None:
                 "cpu_count": os.cpu_count(),
                 "load_average_1min": round(os.getloadavg()[0], 2),
                 "mixed_precision": args.mixed_precision,
+                "peak": peak,
                 "results": results,
             },
             indent=2,

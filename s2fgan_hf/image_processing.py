@@ -141,6 +141,30 @@ def sketch_to_tensor(
     return torch.where(ink, -1.0, 1.0)
 
 
+def sketch_batch_to_tensor(batch: torch.Tensor, auto_invert: bool = True) -> torch.Tensor:
+    """A float [B, 1, H, W] sketch batch already at the model's size -> the training format, on its own device.
+
+    Gives what ``sketch_to_tensor`` gives for each item (a tensor is not thinned and needs no resizing), without
+    a round trip through the CPU per sketch: each item is read as [-1, 1] if it has negative values, as 0..255 if
+    it exceeds 1, else as [0, 1]; inverted if mostly dark (``auto_invert``); binarised at mid-grey.
+    """
+    if not batch.is_floating_point() or batch.ndim != 4 or batch.shape[1] != 1 or batch.numel() == 0:
+        raise ValueError(
+            f"expected a non-empty float sketch batch [B, 1, H, W], got {batch.dtype} {tuple(batch.shape)}"
+        )
+    x = batch.detach().float()
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("sketch array contains NaN or infinite values")
+    flat = x.flatten(1)
+    per_item = (-1, 1, 1, 1)
+    signed = (flat.min(dim=1).values < 0).view(per_item)  # the model's own [-1, 1] format
+    bytes_scale = (flat.max(dim=1).values > 1).view(per_item)  # 0..255 floats
+    x = torch.where(signed, (x + 1.0) / 2.0, torch.where(bytes_scale, x / 255.0, x)).clamp(0.0, 1.0)
+    if auto_invert:
+        x = torch.where((x.flatten(1).mean(dim=1) < 0.5).view(per_item), 1.0 - x, x)
+    return torch.where(x < 0.5, -1.0, 1.0)
+
+
 def _photo_array_to_uint8(arr: np.ndarray) -> np.ndarray:
     """A photo array [H, W], [H, W, 3] or [H, W, 4] -> uint8. Floats are read as [0, 1] (or [-1, 1] when negative)."""
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4)):

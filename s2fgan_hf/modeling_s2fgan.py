@@ -19,7 +19,7 @@ from torch import nn
 
 from .config import S2FGANConfig
 from .hub import HUB_METADATA, StrictHubMixin, coerce_config, model_card_template
-from .image_processing import SketchInput, image_to_tensor, sketch_to_tensor, tensor_to_pil
+from .image_processing import SketchInput, image_to_tensor, sketch_batch_to_tensor, sketch_to_tensor, tensor_to_pil
 from .networks import AttributeDirections, AttributeMappingNetwork, Decoder, ImageEncoder, SketchEncoder
 
 Attributes = Mapping[str, float] | Sequence[float] | torch.Tensor | None
@@ -163,6 +163,16 @@ class S2FGAN(
         A 4-D tensor [B, 1, H, W] is treated as a batch. See ``image_processing.sketch_to_tensor``.
         """
         size = self.config.image_size
+        if (
+            isinstance(sketches, torch.Tensor)
+            and sketches.ndim == 4
+            and sketches.is_floating_point()
+            and sketches.shape[1] == 1
+            and tuple(sketches.shape[-2:]) == (size, size)
+            and sketches.shape[0] > 0
+        ):
+            # A batch in the model's layout and size: normalised in one go on its device (GPU batches stay there).
+            return sketch_batch_to_tensor(sketches).to(self.device, self.dtype)
         if isinstance(sketches, torch.Tensor) and sketches.ndim == 4:
             items: list[Any] = list(sketches)
         elif isinstance(sketches, (list, tuple)):

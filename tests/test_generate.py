@@ -207,3 +207,19 @@ def test_a_freehand_example_gets_a_training_like_ink_density():
     assert editor.model.config.image_size == 64
     sketch = editor.model_sketch(strokes_from_image(root / "assets" / "examples" / "deepfacedrawing_hand_1.png"))
     assert 0.03 < float((sketch < 0).float().mean()) < 0.13
+
+
+def test_a_tensor_batch_at_model_size_is_normalised_in_one_go_like_item_by_item(tiny_model):
+    from s2fgan_hf.image_processing import sketch_batch_to_tensor
+
+    torch.manual_seed(0)
+    signed = torch.where(torch.rand(1, 32, 32) < 0.1, -1.0, 1.0)  # the model's format
+    soft = torch.rand(1, 32, 32) * 0.7 + 0.3  # [0, 1] grey levels
+    dark = 1.0 - (torch.rand(1, 32, 32) < 0.1).float()  # inverted below: light strokes on black
+    bytes_ = torch.rand(1, 32, 32) * 255.0  # 0..255 floats
+    batch = torch.stack([signed, soft, 1.0 - dark, bytes_])
+    expected = torch.cat([sketch_to_tensor(item, 32) for item in batch])
+    assert torch.equal(sketch_batch_to_tensor(batch), expected)
+    assert torch.equal(tiny_model.prepare_sketches(batch), expected)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        tiny_model.prepare_sketches(torch.full((2, 1, 32, 32), float("nan")))

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every GPU figure of docs/performance.md in one command (about 5 minutes on an H100), JSON files into one folder:
+#
+#   bash bench/gpu_session.sh [OUTPUT_DIR]        # default: bench-out/; PYTHON=... picks the interpreter
+#
+# 1. inference_cuda.json      paper-256 and the bundled checkpoint: batch-1 latency (fast path and fp32 reference),
+#                             batch 8 / 32 sketch-to-face and slider throughput with achieved TFLOP/s, measured
+#                             bf16 matmul peak and the datasheet figure, fast vs fp32 PSNR on CUDA;
+# 2. training_cuda_bf16.json  paper-256 training images/s and TFLOP/s at batch 32 under bf16 autocast;
+# 3. training_cuda_fp32.json  the same in fp32 (TF32 matmuls off, PyTorch's default) at batch 16.
+# Each step writes its own file, so a step that fails leaves the others (its error goes to the .log file).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-bench-out}"
+mkdir -p "$out"
+export PYTHONUNBUFFERED=1
+"${PYTHON:-python3}" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(torch.cuda.get_device_name())" || exit 1
+nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,power.limit --format=csv >"$out/nvidia_smi.csv" 2>&1
+
+run() {
+  local name="$1"
+  shift
+  echo "+ $*"
+  if "$@" >"$out/$name.json" 2>"$out/$name.log"; then
+    echo "  ok: $out/$name.json"
+  else
+    echo "  FAILED ($name): tail of $out/$name.log" && tail -n 20 "$out/$name.log"
+  fi
+}
+
+run inference_cuda "${PYTHON:-python3}" bench/bench_inference.py --device cuda --presets paper-256 cpu-64 --repeats 20
+run training_cuda_bf16 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 32 --steps 10 \
+  --mixed_precision bf16
+run training_cuda_fp32 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 16 --steps 5 \
+  --mixed_precision no
+ls -l "$out"
