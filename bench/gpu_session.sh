@@ -3,11 +3,12 @@
 #
 #   bash bench/gpu_session.sh [OUTPUT_DIR]        # default: bench-out/; PYTHON=... picks the interpreter
 #
+# 0. cuda_tests.log          tests/training/test_cuda.py: CUDA inference vs CPU, bf16/fp16/fp32 training + resume;
 # 1. inference_cuda.json      paper-256 and the bundled checkpoint: batch-1 latency (fast path and fp32 reference),
 #                             batch 8 / 32 sketch-to-face and slider throughput with achieved TFLOP/s, measured
 #                             bf16 matmul peak and the datasheet figure, fast vs fp32 PSNR on CUDA;
 # 2. training_cuda_bf16.json  paper-256 training images/s and TFLOP/s at batch 32 under bf16 autocast;
-# 3. training_cuda_fp32.json  the same in fp32 (TF32 matmuls off, PyTorch's default) at batch 16.
+# 3. training_cuda_fp32.json  the same without autocast (PyTorch defaults: TF32 in convolutions, not in matmuls), batch 16.
 # Each step writes its own file, so a step that fails leaves the others (its error goes to the .log file).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,9 @@ run() {
   fi
 }
 
+echo "+ pytest tests/training/test_cuda.py"
+"${PYTHON:-python3}" -m pytest -q -p no:cacheprovider tests/training/test_cuda.py >"$out/cuda_tests.log" 2>&1 &&
+  echo "  ok" || { echo "  FAILED: tail of $out/cuda_tests.log" && tail -n 30 "$out/cuda_tests.log"; }
 run inference_cuda "${PYTHON:-python3}" bench/bench_inference.py --device cuda --presets paper-256 cpu-64 --repeats 20
 run training_cuda_bf16 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 32 --steps 10 \
   --mixed_precision bf16
