@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from huggingface_hub import HfApi, ModelCard  # noqa: E402
 
 from s2fgan_hf import S2FGAN  # noqa: E402
+from s2fgan_hf.data.atomic_io import atomic_write_text  # noqa: E402
 
 # Card metadata for weights trained on CelebA / CelebA-HQ / CelebAMask-HQ (their agreements: non-commercial research).
 WEIGHTS_LICENSES = {
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         card = ModelCard.load(card_path)
         for key, value in WEIGHTS_LICENSES[args.weights_license].items():
             setattr(card.data, key, value)
-        card_path.write_text(str(card).rstrip("\n") + "\n", encoding="utf-8")
+        atomic_write_text(str(card).rstrip("\n") + "\n", card_path)
     if args.card_copy:
         args.card_copy.unlink(missing_ok=True)  # may be a symlink to the template
         shutil.copyfile(card_path, args.card_copy)

@@ -95,7 +95,6 @@ def test_winograd_f2_matches_direct_convolution():
     assert torch.allclose(y.permute(0, 3, 1, 2), F.conv2d(x, w, padding=1), atol=1e-4)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="bash script")
 def test_gpu_session_script_is_valid_bash_and_refuses_without_cuda(tmp_path):
     script = ROOT / "bench" / "gpu_session.sh"
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0

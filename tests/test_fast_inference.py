@@ -9,7 +9,9 @@ from s2fgan_hf import S2FGAN, S2FGANConfig
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(10 * torch.log10(4.0 / (a.clamp(-1, 1) - b.clamp(-1, 1)).pow(2).mean().clamp_min(1e-12)))
+    """PSNR in dB of two image batches in [-1, 1] (clamped), on any devices."""
+    a, b = a.float().cpu().clamp(-1, 1), b.float().cpu().clamp(-1, 1)
+    return float(10 * torch.log10(4.0 / (a - b).pow(2).mean().clamp_min(1e-12)))
 
 
 @pytest.mark.parametrize("variant", ["dis", "dec"])

@@ -17,11 +17,19 @@ from PIL import Image
 TEMP_PREFIX = ".tmp-"
 
 
+def _read_umask() -> int:
+    umask = os.umask(0)  # the only way to read it is to set it: do it once, at import, not per write
+    os.umask(umask)
+    return umask
+
+
+# Read in the importing thread: toggling the process-wide umask on every write would race with other threads.
+_UMASK = _read_umask()
+
+
 def default_file_mode() -> int:
     """The mode ``open()`` would give a new file (0o666 minus the umask); ``mkstemp`` makes private 0o600 files."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_UMASK
 
 
 def atomic_write(path: Path, write: Callable[[str], None]) -> None:

@@ -12,14 +12,10 @@ import torch
 from s2fgan_hf import S2FGAN, S2FGANConfig
 from s2fgan_hf.loading import load_model
 
+from ..test_fast_inference import psnr
 from .test_train_script import base_args
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
-
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    mse = (a.float().cpu().clamp(-1, 1) - b.float().cpu().clamp(-1, 1)).pow(2).mean().clamp_min(1e-12)
-    return float(10 * torch.log10(4.0 / mse))
 
 
 def _faces(model: S2FGAN, sketches: torch.Tensor, precision: str) -> torch.Tensor:
