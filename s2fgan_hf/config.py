@@ -29,6 +29,7 @@ PAPER_ATTRIBUTES: tuple[str, ...] = (
 
 VARIANTS = ("dis", "dec")
 SKETCH_DOWNSAMPLERS = ("bilinear", "min_pool")
+SKETCH_NORMALIZATIONS = ("binary", "grey")
 
 
 def _is_power_of_two(n: int) -> bool:
@@ -46,6 +47,10 @@ class S2FGANConfig:
         sketch_downsample: how the sketch is brought from ``image_size`` to ``sketch_input_size``:
             ``"bilinear"`` then binarise at 0 (the official choice; it drops about half of 1 px strokes), or
             ``"min_pool"`` (keeps every stroke pixel; recommended for new training runs).
+        sketch_normalization: how an input drawing is turned into the encoder's input (``image_processing``):
+            ``"binary"`` (binarise, thin to 1 px: models trained on extracted edge maps only; the default, so
+            older config.json files load unchanged) or ``"grey"`` (keep grey shading and stroke widths: models
+            trained on drawing styles, ``sketch_normalization.py``). No tensor shape depends on it.
         latent_dim: size of the single style vector z shared by the whole decoder.
         attribute_names: the editable attributes, in vector order.
         variant: ``"dis"`` (S2F-DIS: additive, unit attribute directions) or ``"dec"`` (S2F-DEC: the attribute
@@ -72,6 +77,7 @@ class S2FGANConfig:
     image_size: int = 256
     sketch_input_size: int = 128
     sketch_downsample: str = "bilinear"
+    sketch_normalization: str = "binary"
     latent_dim: int = 512
     attribute_names: tuple[str, ...] = PAPER_ATTRIBUTES
     variant: str = "dis"
@@ -112,6 +118,10 @@ class S2FGANConfig:
             )
         if self.sketch_downsample not in SKETCH_DOWNSAMPLERS:
             raise ValueError(f"sketch_downsample must be one of {SKETCH_DOWNSAMPLERS}, got {self.sketch_downsample!r}")
+        if self.sketch_normalization not in SKETCH_NORMALIZATIONS:
+            raise ValueError(
+                f"sketch_normalization must be one of {SKETCH_NORMALIZATIONS}, got {self.sketch_normalization!r}"
+            )
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
         if len(self.attribute_names) == 0:

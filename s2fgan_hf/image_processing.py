@@ -15,9 +15,12 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
 from .data.morphology import thin
+from .sketch_normalization import MIN_CONTRAST, normalize_grey_sketch, sketch_contrast
 
 SketchInput = Image.Image | np.ndarray | torch.Tensor | str | os.PathLike
 ACCEPTED_KINDS = "a PIL image (any mode), a numpy array (H x W, H x W x 1/3/4), a torch tensor, or an image file path"
+SKETCH_NORMALIZATIONS = ("binary", "grey")
+MIN_SKETCH_SIDE = 16  # smaller inputs carry no drawing the model could read
 
 
 def _load_path(path: str | os.PathLike) -> Image.Image:
@@ -42,7 +45,9 @@ def _pil_to_gray(image: Image.Image) -> np.ndarray:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+    if image.mode == "F":  # float images (e.g. float TIFF): the same value rules as float arrays
+        return _array_to_gray(np.asarray(image, dtype=np.float32))
+    if image.mode in ("I", "I;16", "I;16B", "I;16L"):
         arr = np.asarray(image, dtype=np.float32)
         high = 65535.0 if arr.max() > 255 else 255.0
         return np.clip(arr / high, 0.0, 1.0)
@@ -55,6 +60,17 @@ def _array_to_gray(arr: np.ndarray) -> np.ndarray:
         raise ValueError(f"sketch array is empty (shape {arr.shape}); accepted: {ACCEPTED_KINDS}")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"sketch array has dtype {arr.dtype}; expected a numeric or bool image array")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(
+            f"sketch array has complex dtype {arr.dtype}; accepted: uint8/uint16 0..255(65535), bool, float"
+        )
+    if np.issubdtype(arr.dtype, np.signedinteger) and arr.size and int(arr.min()) < 0:
+        raise ValueError(
+            f"sketch array of dtype {arr.dtype} has negative values (min {int(arr.min())}); integer sketches must "
+            "hold 0..255 (or 0..65535)"
+        )
+    if arr.dtype == np.int8:
+        raise TypeError("sketch array has dtype int8, which cannot hold 0..255; pass uint8")
     a = arr
     if a.ndim == 3 and a.shape[-1] == 1:
         a = a[..., 0]
@@ -107,22 +123,48 @@ def to_grayscale(sketch: SketchInput) -> np.ndarray:
     raise TypeError(f"cannot use an object of type {type(sketch).__name__} as a sketch; accepted: {ACCEPTED_KINDS}")
 
 
-def sketch_to_tensor(
-    sketch: SketchInput, size: int, auto_invert: bool = True, thin_strokes: bool | None = None
-) -> torch.Tensor:
-    """Normalise one sketch to the training format: [1, 1, size, size] float, +1 paper / -1 stroke.
+def _check_drawing(gray: np.ndarray) -> None:
+    """Reject inputs that cannot be a sketch: too small, or with no contrast (blank, black, one flat tone)."""
+    h, w = gray.shape
+    if min(h, w) < MIN_SKETCH_SIDE:
+        raise ValueError(f"sketch is {w} x {h} px; a sketch must be at least {MIN_SKETCH_SIDE} x {MIN_SKETCH_SIDE} px")
+    contrast = float(sketch_contrast(torch.from_numpy(np.ascontiguousarray(gray))[None, None])[0])
+    if contrast < MIN_CONTRAST:
+        raise ValueError(
+            f"the sketch has no strokes to encode (values span only {contrast:.3f} between paper and ink: a blank, "
+            "black or single-tone image); draw dark strokes on a light background (or light on dark)"
+        )
 
-    Steps: grayscale (alpha over white); if ``auto_invert`` and the image is mostly dark (mean < 0.5) it is taken
-    as light strokes on a dark background and inverted; padded to a square with white, centred; brought to
-    ``size`` (min-pooling when shrinking, so thin strokes survive; bilinear when enlarging); binarised at 0.5;
-    thinned to 1 px (Zhang-Suen) if ``thin_strokes``. The model learned from 1 px edge maps (about 9 % ink at
-    64 px); a drawing brought to that size has 2-3 px strokes, and its faces come out blurrier and closer to the
-    average face. By default (``None``) images, arrays and paths are thinned and tensors are not: a tensor is
-    taken to be in the model's format already (e.g. a dataset's edge map).
+
+def sketch_to_tensor(
+    sketch: SketchInput,
+    size: int,
+    auto_invert: bool = True,
+    thin_strokes: bool | None = None,
+    normalization: str = "binary",
+) -> torch.Tensor:
+    """Normalise one sketch to the model's format: [1, 1, size, size] float in [-1, 1], +1 paper / -1 stroke.
+
+    Common steps: grayscale (alpha over white); if ``auto_invert`` and the image is mostly dark (mean < 0.5) it is
+    taken as light strokes on a dark background and inverted; padded to a square with white, centred. Inputs
+    smaller than 16 px or without contrast (blank, black, one grey) are a ``ValueError``.
+
+    ``normalization="grey"`` (models trained on drawing styles, see ``sketch_normalization.py``): area-reduced,
+    contrast-stretched and halved with a min/average pool, keeping grey shading and stroke widths. A float tensor
+    already at ``size`` is taken to be in this format (e.g. a dataset's normalised sketch) and only range-mapped.
+
+    ``normalization="binary"`` (legacy checkpoints trained on 1 px edge maps): brought to ``size`` (min-pooling when
+    shrinking, so thin strokes survive; bilinear when enlarging), binarised at 0.5, and thinned to 1 px
+    (Zhang-Suen) if ``thin_strokes``. By default (``None``) images, arrays and paths are thinned and tensors are
+    not: a tensor is taken to be in the model's format already.
     """
+    if normalization not in SKETCH_NORMALIZATIONS:
+        raise ValueError(f"sketch normalization must be one of {SKETCH_NORMALIZATIONS}, got {normalization!r}")
+    is_tensor = isinstance(sketch, torch.Tensor)
     if thin_strokes is None:
-        thin_strokes = not isinstance(sketch, torch.Tensor)
+        thin_strokes = not is_tensor
     gray = to_grayscale(sketch)
+    _check_drawing(gray)
     if auto_invert and gray.mean() < 0.5:
         gray = 1.0 - gray
     h, w = gray.shape
@@ -131,6 +173,10 @@ def sketch_to_tensor(
     top, left = (side - h) // 2, (side - w) // 2
     canvas[top : top + h, left : left + w] = gray
     x = torch.from_numpy(canvas)[None, None]
+    if normalization == "grey":
+        if is_tensor and side == size and h == w:
+            return x * 2.0 - 1.0
+        return normalize_grey_sketch(x, size)
     if side > size:
         x = -F.adaptive_max_pool2d(-x, size)  # min-pool: a window with any stroke pixel stays a stroke
     elif side < size:
@@ -141,12 +187,15 @@ def sketch_to_tensor(
     return torch.where(ink, -1.0, 1.0)
 
 
-def sketch_batch_to_tensor(batch: torch.Tensor, auto_invert: bool = True) -> torch.Tensor:
-    """A float [B, 1, H, W] sketch batch already at the model's size -> the training format, on its own device.
+def sketch_batch_to_tensor(
+    batch: torch.Tensor, auto_invert: bool = True, normalization: str = "binary"
+) -> torch.Tensor:
+    """A float [B, 1, H, W] sketch batch already at the model's size -> the model's format, on its own device.
 
-    Gives what ``sketch_to_tensor`` gives for each item (a tensor is not thinned and needs no resizing), without
-    a round trip through the CPU per sketch: each item is read as [-1, 1] if it has negative values, as 0..255 if
-    it exceeds 1, else as [0, 1]; inverted if mostly dark (``auto_invert``); binarised at mid-grey.
+    Gives what ``sketch_to_tensor`` gives for each item (a tensor at the model's size is not thinned, resized or
+    re-normalised), without a round trip through the CPU per sketch: each item is read as [-1, 1] if it has
+    negative values, as 0..255 if it exceeds 1, else as [0, 1]; inverted if mostly dark (``auto_invert``);
+    binarised at mid-grey for ``normalization="binary"``, kept grey for ``"grey"``.
     """
     if not batch.is_floating_point() or batch.ndim != 4 or batch.shape[1] != 1 or batch.numel() == 0:
         raise ValueError(
@@ -160,8 +209,17 @@ def sketch_batch_to_tensor(batch: torch.Tensor, auto_invert: bool = True) -> tor
     signed = (flat.min(dim=1).values < 0).view(per_item)  # the model's own [-1, 1] format
     bytes_scale = (flat.max(dim=1).values > 1).view(per_item)  # 0..255 floats
     x = torch.where(signed, (x + 1.0) / 2.0, torch.where(bytes_scale, x / 255.0, x)).clamp(0.0, 1.0)
+    contrast = sketch_contrast(x)
+    if bool((contrast < MIN_CONTRAST).any()):
+        index = int(torch.argmin(contrast))
+        raise ValueError(
+            f"sketch {index} of the batch has no strokes to encode (blank, black or single-tone); draw dark strokes "
+            "on a light background"
+        )
     if auto_invert:
         x = torch.where((x.flatten(1).mean(dim=1) < 0.5).view(per_item), 1.0 - x, x)
+    if normalization == "grey":
+        return x * 2.0 - 1.0
     return torch.where(x < 0.5, -1.0, 1.0)
 
 

@@ -86,7 +86,10 @@ class FaceEditor:
         check_strokes(strokes)
         if reframe_strokes:
             strokes = reframe(strokes, self.framing)
-        tensor = sketch_to_tensor(mask_to_image(strokes), self.model.config.image_size, auto_invert=False)
+        config = self.model.config
+        tensor = sketch_to_tensor(
+            mask_to_image(strokes), config.image_size, auto_invert=False, normalization=config.sketch_normalization
+        )
         if not (tensor < 0).any():
             raise SketchError("The strokes vanished at the model's resolution: draw larger, darker lines.")
         return tensor

@@ -172,7 +172,8 @@ class S2FGAN(
             and sketches.shape[0] > 0
         ):
             # A batch in the model's layout and size: normalised in one go on its device (GPU batches stay there).
-            return sketch_batch_to_tensor(sketches).to(self.device, self.dtype)
+            normalized = sketch_batch_to_tensor(sketches, normalization=self.config.sketch_normalization)
+            return normalized.to(self.device, self.dtype)
         if isinstance(sketches, torch.Tensor) and sketches.ndim == 4:
             items: list[Any] = list(sketches)
         elif isinstance(sketches, (list, tuple)):
@@ -181,7 +182,8 @@ class S2FGAN(
             items = [sketches]
         if not items:
             raise ValueError("no sketch given: pass one sketch or a non-empty list of sketches")
-        batch = torch.cat([sketch_to_tensor(s, size) for s in items])
+        mode = self.config.sketch_normalization
+        batch = torch.cat([sketch_to_tensor(s, size, normalization=mode) for s in items])
         return batch.to(self.device, self.dtype)
 
     # ------------------------------------------------------------------------------------------------
