@@ -21,6 +21,7 @@ from s2fgan_hf.config import PAPER_ATTRIBUTES
 from s2fgan_hf.data.augmentation import SketchAugmentation
 from s2fgan_hf.data.readers import FaceReader, load_grey, load_rgb, parse_binary_label
 from s2fgan_hf.data.sketch_extraction import SketchExtractor
+from s2fgan_hf.data.sketch_styles import SketchStyleSampler
 from s2fgan_hf.data.splits import SPLITS, normalize_split
 from s2fgan_hf.data.transforms import crop_and_resize, joint_random_resized_crop_flip, pil_to_tensor
 
@@ -69,6 +70,11 @@ class PreparedSketchFaceDataset(_SkipCorrupt):
         augment: apply the official joint augmentation (random resized crop with scale in [0.8, 1] then horizontal
             flip, identical for photo and sketch, nearest for the sketch).
         seed: seed of the augmentation generator (``None``: the global RNG, e.g. per-worker seeding by DataLoader).
+        sketch_styles: draw each photo in a drawing style (``SketchStyleSampler``) instead of returning the stored
+            edge map; the photo and edge map are read at their stored size (ideally ``2 * image_size``), cropped
+            and flipped there, and the drawing is normalised to ``image_size`` as at inference (grey levels kept).
+        style_seed: with ``sketch_styles``, draw item ``i``'s style from a generator seeded with
+            ``style_seed * 1_000_003 + i``, so a held-out test set in a style is the same on every run.
     """
 
     def __init__(
@@ -79,6 +85,8 @@ class PreparedSketchFaceDataset(_SkipCorrupt):
         image_size: int | None = None,
         augment: bool = False,
         seed: int | None = None,
+        sketch_styles: SketchStyleSampler | None = None,
+        style_seed: int | None = None,
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -102,6 +110,10 @@ class PreparedSketchFaceDataset(_SkipCorrupt):
         self.image_size = image_size
         self.augment = augment
         self._generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        if sketch_styles is not None and image_size is not None and sketch_styles.size != image_size:
+            raise ValueError(f"sketch_styles renders {sketch_styles.size} px sketches but image_size is {image_size}")
+        self.sketch_styles = sketch_styles
+        self.style_seed = style_seed
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -110,12 +122,31 @@ class PreparedSketchFaceDataset(_SkipCorrupt):
         row = self.rows[index]
         image = pil_to_tensor(load_rgb(self.root / row["file_name"]))  # [3, H, W] in [0, 1]
         sketch = pil_to_tensor(load_grey(self.root / row["sketch_file_name"]))  # [1, H, W] in [0, 1]
+        attributes = torch.tensor([parse_binary_label(row[a]) for a in self.attribute_names], dtype=torch.float32)
+        if self.sketch_styles is not None:
+            return self._styled(index, image, sketch, attributes, Path(row["file_name"]).stem)
         if self.image_size is not None and image.shape[-1] != self.image_size:
             size = (self.image_size, self.image_size)
             image = F.interpolate(image[None], size=size, mode="bilinear", antialias=True, align_corners=False)[0]
             sketch = F.interpolate(sketch[None], size=size, mode="nearest")[0]
-        attributes = torch.tensor([parse_binary_label(row[a]) for a in self.attribute_names], dtype=torch.float32)
         return self._finish(image.clamp(0, 1), sketch, attributes, Path(row["file_name"]).stem)
+
+    def _styled(
+        self, index: int, image: torch.Tensor, edges: torch.Tensor, attributes: torch.Tensor, name: str
+    ) -> dict[str, Any]:
+        """Crop/flip at the stored size, draw the photo in a style, then bring the photo to ``image_size``."""
+        styles = self.sketch_styles
+        assert styles is not None
+        generator = self._generator
+        if self.style_seed is not None:
+            generator = torch.Generator().manual_seed(self.style_seed * 1_000_003 + index)
+        if self.augment:
+            image, edges = joint_random_resized_crop_flip(image, edges, generator=generator)
+        sketch = styles(image, edges, generator=generator)  # [1, size, size] in [-1, 1]
+        size = (styles.size, styles.size)
+        if image.shape[-1] != styles.size:
+            image = F.interpolate(image[None], size=size, mode="bilinear", antialias=True, align_corners=False)[0]
+        return {"image": image.clamp(0, 1) * 2.0 - 1.0, "sketch": sketch, "attributes": attributes, "name": name}
 
 
 class OnTheFlySketchFaceDataset(_SkipCorrupt):

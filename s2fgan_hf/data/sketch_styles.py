@@ -1,0 +1,167 @@
+"""Drawing styles made from a training photo and its edge map: the ways people draw a face.
+
+A user's drawing rarely looks like the thin extracted edge maps S2FGAN was trained on. The trainer therefore
+renders each photo in one of these styles (all grey images in [0, 1], 1 = paper, at the resolution of the inputs,
+which is twice the model's size in training):
+
+* ``edges``  - the thin extracted edge map, lightly deformed (the official S2FGAN input);
+* ``marker`` - strokes thickened to 3-5 px, like a felt pen or a thick brush in the app;
+* ``pencil`` - an XDoG portrait of the photo's luminance (Winnemöller et al. 2012): soft outlines plus tonal
+  shading, with diagonal hatching in the dark regions (hair, shadows), as in a pencil portrait;
+* ``sparse`` - a few outlines only: strokes dropped in large blobs and whole parts erased.
+
+Every style then gets random stroke-width changes, jitter and a small elastic deformation
+(:class:`~s2fgan_hf.data.augmentation.SketchAugmentation` for the line styles, a grey-preserving warp for pencil).
+``normalize_grey_sketch`` (shared with inference) brings the result to the model's size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from s2fgan_hf.data.augmentation import SketchAugmentation
+from s2fgan_hf.sketch_normalization import normalize_grey_sketch
+
+STYLES = ("edges", "marker", "pencil", "sparse")
+_LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+
+
+def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of [B, 1, H, W] with replicate padding."""
+    radius = max(1, int(math.ceil(3.0 * sigma)))
+    taps = torch.arange(-radius, radius + 1, dtype=torch.float32, device=x.device)
+    kernel = torch.exp(-(taps**2) / (2.0 * sigma**2))
+    kernel = (kernel / kernel.sum()).to(x.dtype)
+    x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1))
+    return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="replicate"), kernel.view(1, 1, -1, 1))
+
+
+def xdog(luma: torch.Tensor, sigma: float, k: float = 1.6, p: float = 20.0, eps: float = 0.7, phi: float = 8.0):
+    """Extended difference of Gaussians of [B, 1, H, W] luminance in [0, 1] -> grey [B, 1, H, W] in [0, 1].
+
+    ``u = (1 + p) G_sigma - p G_{k sigma}`` sharpens edges; the soft threshold ``1 + tanh(phi (u - eps))`` below
+    ``eps`` turns dark regions into graded tone and edges into dark lines.
+    """
+    u = (1.0 + p) * _blur(luma, sigma) - p * _blur(luma, k * sigma)
+    return torch.where(u >= eps, torch.ones_like(u), 1.0 + torch.tanh(phi * (u - eps))).clamp(0.0, 1.0)
+
+
+def hatching(tone: torch.Tensor, angle: float, period: float, phase: float) -> torch.Tensor:
+    """Diagonal pencil hatching whose line width follows darkness: [B, 1, H, W] tone in [0, 1] -> same, 1 = paper."""
+    height, width = tone.shape[-2:]
+    ys = torch.arange(height, dtype=tone.dtype, device=tone.device).view(-1, 1)
+    xs = torch.arange(width, dtype=tone.dtype, device=tone.device).view(1, -1)
+    coordinate = (xs * math.cos(angle) + ys * math.sin(angle) + phase) / period
+    wave = 0.5 + 0.5 * torch.cos(2.0 * math.pi * coordinate)  # [H, W] in [0, 1], 1 on a hatch line
+    darkness = (1.0 - tone).clamp(0.0, 1.0)
+    line = (wave - (1.0 - darkness)).clamp(min=0.0) / darkness.clamp(min=1e-3)  # wider lines where darker
+    return 1.0 - (line * darkness).clamp(0.0, 1.0)
+
+
+def grey_warp(gray: torch.Tensor, magnitude: float, generator: torch.Generator | None) -> torch.Tensor:
+    """A smooth random elastic warp of [B, 1, H, W] grey images (largest shift ``magnitude`` of the side)."""
+    batch, _, height, width = gray.shape
+    coarse = torch.rand(batch, 2, 6, 6, generator=generator).to(gray.device)
+    field = F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=False)
+    displacement = field.permute(0, 2, 3, 1).sub(0.5).mul(4.0 * magnitude)
+    identity = torch.eye(2, 3, device=gray.device).unsqueeze(0).expand(batch, 2, 3)
+    grid = F.affine_grid(identity, list(gray.shape), align_corners=False) + displacement
+    return F.grid_sample(gray, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def _uniform(low: float, high: float, generator: torch.Generator | None) -> float:
+    return low + (high - low) * float(torch.rand((), generator=generator))
+
+
+def render_style(
+    style: str, photo: torch.Tensor, edges: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Draw one photo in ``style``: photo [B, 3, H, W] and edge map [B, 1, H, W] in [0, 1] (1 = paper) ->
+    grey sketch [B, 1, H, W] in [0, 1] (1 = paper), at the inputs' resolution. Randomness from ``generator``.
+    """
+    if style not in STYLES:
+        raise ValueError(f"unknown drawing style {style!r}; accepted: {', '.join(STYLES)}")
+    side = photo.shape[-1]
+    scale = side / 128.0  # parameters below are in pixels of a 128 px render
+    if style == "pencil":
+        luma = (photo * _LUMA.to(photo.device, photo.dtype)).sum(1, keepdim=True)
+        lines = xdog(
+            luma,
+            sigma=_uniform(0.7, 1.2, generator) * scale,
+            eps=_uniform(0.3, 0.5, generator),
+            phi=_uniform(4.0, 8.0, generator),
+        )
+        threshold = _uniform(0.3, 0.5, generator)  # hatch where the blurred luminance is darker than this
+        darkness = ((threshold - _blur(luma, 2.0 * scale)) / threshold).clamp(0.0, 1.0)
+        hatched = hatching(
+            1.0 - darkness,
+            angle=_uniform(0.6, 1.1, generator) * (1 if float(torch.rand((), generator=generator)) < 0.5 else -1),
+            period=_uniform(2.5, 4.0, generator) * scale,
+            phase=_uniform(0.0, 4.0, generator),
+        )
+        sketch = torch.minimum(lines, 1.0 - _uniform(0.5, 0.9, generator) * (1.0 - hatched))
+        return grey_warp(sketch, 0.008, generator).clamp(0.0, 1.0)
+    binary = (edges > 0.5).float()
+    if style == "edges":
+        augment = SketchAugmentation(warp_magnitude=0.01, dropout_fraction=(0.0, 0.15), erase_probability=0.15)
+    elif style == "marker":
+        radius = max(1, round((2 if float(torch.rand((), generator=generator)) < 0.3 else 1) * scale))
+        ink = F.max_pool2d(1.0 - binary, 2 * radius + 1, stride=1, padding=radius)
+        binary = 1.0 - ink
+        augment = SketchAugmentation(warp_magnitude=0.012, width_probability=0.0, erase_probability=0.15)
+    else:  # sparse
+        augment = SketchAugmentation(
+            dropout_probability=1.0,
+            dropout_fraction=(0.3, 0.6),
+            erase_probability=0.8,
+            max_erase_boxes=3,
+            erase_size=(0.15, 0.35),
+        )
+    return augment(binary, generator=generator)
+
+
+@dataclass(frozen=True)
+class SketchStyleSampler:
+    """Draw a photo in a random (or fixed) style and normalise it to the model's size.
+
+    Args:
+        size: the model's image size; the inputs should be ``2 * size`` (they are resized otherwise).
+        styles: styles to draw from.
+        weights: relative frequency of each style (default: equal).
+    """
+
+    size: int
+    styles: Sequence[str] = STYLES
+    weights: Sequence[float] | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.styles if s not in STYLES]
+        if unknown or not self.styles:
+            raise ValueError(f"unknown or no drawing styles {unknown or list(self.styles)}; accepted: {STYLES}")
+        if self.weights is not None and (len(self.weights) != len(self.styles) or min(self.weights) < 0):
+            raise ValueError("weights must give one non-negative weight per style")
+
+    def pick(self, generator: torch.Generator | None = None) -> str:
+        weights = torch.tensor(self.weights if self.weights is not None else [1.0] * len(self.styles))
+        return self.styles[int(torch.multinomial(weights, 1, generator=generator))]
+
+    def __call__(
+        self,
+        photo: torch.Tensor,
+        edges: torch.Tensor,
+        generator: torch.Generator | None = None,
+        style: str | None = None,
+    ) -> torch.Tensor:
+        """photo [3, H, W], edges [1, H, W] in [0, 1] -> sketch [1, size, size] in [-1, 1] (-1 = ink)."""
+        double = 2 * self.size
+        photo, edges = photo[None].float(), edges[None].float()
+        if photo.shape[-1] != double:
+            photo = F.interpolate(photo, size=(double, double), mode="bilinear", antialias=True, align_corners=False)
+            edges = F.interpolate(edges, size=(double, double), mode="nearest")
+        drawn = render_style(style or self.pick(generator), photo, edges, generator)
+        return normalize_grey_sketch(drawn, self.size, strict=False)[0]
