@@ -10,6 +10,7 @@ The step bodies live in ``s2fgan_hf/training/steps.py``; see ``docs/training.md`
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import math
@@ -32,6 +33,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from s2fgan_hf import PRESETS, S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler
 from s2fgan_hf.losses import LossWeights
 from s2fgan_hf.perceptual import PERCEPTUAL_KINDS, build_perceptual_loss
 from s2fgan_hf.training import (
@@ -53,20 +55,7 @@ from s2fgan_hf.training.samples import save_sample_grid
 from s2fgan_hf.training.tracking import JSONLTracker
 
 logger = get_logger(__name__, log_level="INFO")
-LOSS_NAMES = (
-    "align",
-    "domain",
-    "perceptual",
-    "l1",
-    "adv",
-    "sem",
-    "ortho",
-    "edit",
-    "cycle",
-    "probe",
-    "sketch_l1",
-    "sketch_sem",
-)
+LOSS_NAMES = tuple(f.name for f in dataclasses.fields(LossWeights))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -90,6 +79,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="Dataset-level crop/flip (when the dataset class supports it).",
+    )
+    g.add_argument(
+        "--sketch_styles",
+        nargs="+",
+        default=None,
+        choices=STYLES,
+        help="Draw each training photo in one of these drawing styles (docs/training.md §12) instead of using the "
+        "stored edge map; the model then uses the grey sketch normalisation. Needs --train_data_dir prepared at "
+        "twice the model's size.",
+    )
+    g.add_argument("--style_weights", type=float, nargs="+", default=None, help="Relative frequency per style.")
+    g.add_argument(
+        "--freeze_photo_branch",
+        action="store_true",
+        help="Stage 2 of the sketch-branch schedule (docs/training.md §12): fine-tune only the sketch encoder (and "
+        "the latent discriminator) against the trained decoder; E_i, the decoder and C stay as they are.",
     )
     g.add_argument("--dataloader_num_workers", type=int, default=0)
     g = p.add_argument_group("optimisation")
@@ -180,6 +185,10 @@ def build_models(args: argparse.Namespace) -> tuple[S2FGAN, S2FGANDiscriminator]
             )
         config = S2FGANConfig.from_preset(args.preset, **overrides)
         generator, discriminator = S2FGAN(config), S2FGANDiscriminator(config)
+    if args.sketch_styles:  # trained on drawing styles: inference keeps grey levels (no tensor shape changes)
+        for model in (generator, discriminator):
+            model.config = dataclasses.replace(model.config, sketch_normalization="grey")
+            model._hub_mixin_config = model.config.to_dict()
     return generator.train(), discriminator.train()
 
 
@@ -224,7 +233,13 @@ def main(argv: list[str] | None = None) -> dict:
         attr_shift_max=args.attr_shift_max,
         attr_shift_prob=args.attr_shift_prob,
         attr_one_hot_prob=args.attr_one_hot_prob,
+        photo_branch_frozen=args.freeze_photo_branch,
     )
+    if args.freeze_photo_branch:
+        if config.variant != "dis":
+            raise ValueError("--freeze_photo_branch is implemented for S2F-DIS only")
+        for module in (generator.image_encoder, generator.decoder, generator.attribute_directions):
+            module.requires_grad_(False)
     perceptual = build_perceptual_loss(
         args.perceptual_loss if weights.perceptual > 0 else "none",
         args.perceptual_weights,
@@ -234,15 +249,19 @@ def main(argv: list[str] | None = None) -> dict:
     if perceptual is not None:
         perceptual = perceptual.to(accelerator.device)
 
+    styles = None
+    if args.sketch_styles:
+        styles = SketchStyleSampler(config.image_size, tuple(args.sketch_styles), args.style_weights)
     data_kwargs = dict(
         train_data_dir=args.train_data_dir,
         photo_dir=args.photo_dir,
         attribute_names=config.attribute_names,
         image_size=config.image_size,
         photo_format=args.photo_format,
+        sketch_styles=styles,
     )
     dataset = build_dataset(split="train", augment=args.data_augment, **data_kwargs)
-    sample_set = build_dataset(split="test", augment=False, **data_kwargs)  # held-out faces for the grids
+    sample_set = build_dataset(split="test", augment=False, style_seed=0, **data_kwargs)  # held-out grid faces
     if len(sample_set) == 0:
         sample_set = build_dataset(split="train", augment=False, **data_kwargs)
     if len(dataset) < args.train_batch_size * accelerator.num_processes:
@@ -256,7 +275,12 @@ def main(argv: list[str] | None = None) -> dict:
         generator=torch.Generator().manual_seed(args.seed),  # keeps the global RNG untouched by the loader
     )
 
-    generator_side = GeneratorSide(generator, discriminator, decode_sketch=weights.sketch_l1 > 0)
+    generator_side = GeneratorSide(
+        generator,
+        discriminator,
+        decode_sketch=weights.sketch_branch_decoded or args.freeze_photo_branch,
+        photo_branch_frozen=args.freeze_photo_branch,
+    )
     discriminator_side = DiscriminatorSide(generator, discriminator)
     opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, max(args.d_reg_every, 0))
     generator_side, discriminator_side, opt_g, opt_d, loader = accelerator.prepare(
@@ -364,7 +388,8 @@ def main(argv: list[str] | None = None) -> dict:
                     images_per_sec=steps_since_log * global_batch / max(elapsed, 1e-9),
                 )
                 accelerator.log(logs, step=global_step)
-                progress.set_postfix(g=f"{logs['g_loss']:.3f}", d=f"{logs['d_loss']:.3f}", l1=f"{logs['g_l1']:.3f}")
+                l1 = logs.get("g_l1", logs.get("g_sketch_l1", float("nan")))
+                progress.set_postfix(g=f"{logs['g_loss']:.3f}", d=f"{logs['d_loss']:.3f}", l1=f"{l1:.3f}")
                 tic, steps_since_log = time.perf_counter(), 0
             if accelerator.is_main_process and args.validation_steps and global_step % args.validation_steps == 0:
                 save_sample_grid(

@@ -38,3 +38,14 @@ class ImageDiscriminator(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(image))
+
+    def features(self, image: torch.Tensor) -> list[torch.Tensor]:
+        """The trunk's activations after each resolution step, [B, C_r, r, r] from size/2 down to 4 (for the
+        feature-matching loss of the sketch branch)."""
+        out = []
+        x = image
+        for index, layer in enumerate(self.trunk):
+            x = layer(x)
+            if index > 0:  # skip the 1x1 RGB stem: its output is a linear map of the pixels
+                out.append(x)
+        return out

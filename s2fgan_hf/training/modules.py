@@ -27,10 +27,19 @@ from ..modeling_s2fgan import S2FGAN
 class GeneratorSide(nn.Module):
     """Everything the generator optimizer updates. ``forward`` returns a dict of tensors (see below)."""
 
-    def __init__(self, generator: S2FGAN, discriminator: S2FGANDiscriminator, decode_sketch: bool = False) -> None:
+    def __init__(
+        self,
+        generator: S2FGAN,
+        discriminator: S2FGANDiscriminator,
+        decode_sketch: bool = False,
+        photo_branch_frozen: bool = False,
+    ) -> None:
         super().__init__()
         self.variant = generator.config.variant
-        self.decode_sketch = decode_sketch  # also decode z_sketch (for the sketch-branch L1; see LossWeights)
+        self.decode_sketch = decode_sketch  # also decode z_sketch (for the sketch-branch terms; see LossWeights)
+        # Stage 2 of the sketch-branch schedule: E_i, the decoder and C are frozen (requires_grad False, set by the
+        # trainer); only the sketch faces are decoded, and the photo branch's outputs are left out.
+        self.photo_branch_frozen = photo_branch_frozen
         self.sketch_encoder = generator.sketch_encoder
         self.image_encoder = generator.image_encoder
         self.decoder = generator.decoder
@@ -48,10 +57,21 @@ class GeneratorSide(nn.Module):
         ``gram`` [n, n]; DEC also ``z_image_edited``,
         ``z_sketch_edited`` and ``z_cycled`` = M(M(sg z_i, a), -a) [B, d].
         """
-        z_image = self.image_encoder(image)
+        if self.photo_branch_frozen:
+            with torch.no_grad():
+                z_image = self.image_encoder(image)
+        else:
+            z_image = self.image_encoder(image)
         z_sketch = self.sketch_encoder(sketch)
         out = {"z_image": z_image, "z_sketch": z_sketch}
-        if self.attribute_mapping is None:
+        if self.photo_branch_frozen:
+            if self.attribute_mapping is not None:
+                raise ValueError("a frozen photo branch is implemented for S2F-DIS only")
+            out["sketch_reconstruction"] = self.decoder(z_sketch)
+            directions = self.attribute_directions.directions().detach().to(z_sketch.dtype)
+            out["sketch_scores"] = z_sketch @ directions
+            image_latents, sketch_latents = z_image.detach(), z_sketch
+        elif self.attribute_mapping is None:
             if self.decode_sketch:  # one decoder pass over both latents: [2B, 3, H, W]
                 out["reconstruction"], out["sketch_reconstruction"] = self.decoder(
                     torch.cat([z_image, z_sketch])
@@ -98,12 +118,15 @@ class DiscriminatorSide(nn.Module):
         images: torch.Tensor,
         r1_images: torch.Tensor | None = None,
         latents: torch.Tensor | None = None,
+        feature_images: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """images [N, 3, H, W] -> ``logits`` [N, 1]; optionally ``r1_logits`` of ``r1_images`` (computed in
-        float32 with autocast disabled, for the R1 penalty) and, for DEC, ``probe_scores`` C(latents) [B, n]
-        of detached real latents.
+        float32 with autocast disabled, for the R1 penalty), for DEC ``probe_scores`` C(latents) [B, n] of
+        detached real latents, and ``features`` (a list of F's trunk activations) of ``feature_images``.
         """
         out = {"logits": self.image_discriminator(images)}
+        if feature_images is not None:
+            out["features"] = self.image_discriminator.features(feature_images)
         if r1_images is not None:
             with torch.autocast(device_type=r1_images.device.type, enabled=False):
                 out["r1_logits"] = self.image_discriminator(r1_images.float())

@@ -26,6 +26,9 @@ class StepConfig:
     attr_shift_max: float = 4.0
     attr_shift_prob: float = 0.5
     attr_one_hot_prob: float = 0.5
+    # Stage 2 of the sketch-branch schedule: only E_s (and Q) learn; the photo branch's losses are skipped and the
+    # discriminator's fakes are the sketch faces alone.
+    photo_branch_frozen: bool = False
 
 
 def sample_attribute_shifts(
@@ -77,22 +80,27 @@ def discriminator_step(
 ) -> dict[str, float]:
     """Logistic D loss on augmented real vs augmented fake (+ lazy R1 on plain reals, + the DEC probe loss).
 
-    The fake is D(E_i(x)) for DIS and D(M(E_i(x), a)) for DEC, made without gradients. R1 goes through the
-    same DDP forward as the main loss so one backward covers both (two DDP forwards before one backward are
+    The fake is D(E_i(x)) for DIS and D(M(E_i(x), a)) for DEC, made without gradients; with the sketch branch
+    trained adversarially (``weights.sketch_adv > 0``) the sketch faces D(E_s(s)) are fakes too. R1 goes through
+    the same DDP forward as the main loss so one backward covers both (two DDP forwards before one backward are
     not allowed); its term is (gamma / 2) * R1 * d_reg_every on every ``d_reg_every``-th step.
     """
     real, labels = batch["image"], batch["attributes"]
     gen = accelerator.unwrap_model(generator_side)
     with torch.no_grad(), accelerator.autocast():
         z_image = gen.image_encoder(real)
-        z_fake = gen.attribute_mapping(z_image, shifts) if gen.attribute_mapping is not None else z_image
-        fake = gen.decoder(z_fake)
+        fakes = []
+        if not config.photo_branch_frozen:
+            fakes.append(gen.attribute_mapping(z_image, shifts) if gen.attribute_mapping is not None else z_image)
+        if config.weights.sketch_adv > 0 or config.photo_branch_frozen:
+            fakes.append(gen.sketch_encoder(batch["sketch"]))
+        fake = gen.decoder(torch.cat(fakes))
     r1_images = real.detach().float().requires_grad_(True) if apply_r1 else None
     with accelerator.autocast():
         out = discriminator_side(
             torch.cat([augment(real), augment(fake.to(real.dtype))]), r1_images=r1_images, latents=z_image
         )
-    real_logits, fake_logits = out["logits"].chunk(2)
+    real_logits, fake_logits = out["logits"].split([real.shape[0], fake.shape[0]])
     loss = L.discriminator_adversarial_loss(real_logits, fake_logits)
     metrics = {
         "d_adv": loss.item(),
@@ -140,19 +148,42 @@ def generator_step(
     try:
         with accelerator.autocast():
             out = generator_side(real, sketch, shifts)
-            fake_logits = discriminator_side(augment(out["fake"]))["logits"]
+            photo_branch = not config.photo_branch_frozen
+            judged = [out["fake"]] if photo_branch else []
+            if w.sketch_adv > 0:
+                judged.append(out["sketch_reconstruction"])
+            feature_images = None
+            if w.sketch_fm > 0:  # sketch faces and their photos, un-augmented, for feature matching
+                sketch_faces = out["sketch_reconstruction"]
+                feature_images = torch.cat([sketch_faces, real.to(sketch_faces.dtype)])
+            d_out = discriminator_side(augment(torch.cat(judged)), feature_images=feature_images) if judged else {}
+            if not judged and feature_images is not None:
+                critic = accelerator.unwrap_model(discriminator_side).image_discriminator  # frozen here: no DDP sync
+                d_out = {"features": critic.features(feature_images)}
+        logits = d_out["logits"].split([x.shape[0] for x in judged]) if judged else []
         terms: dict[str, torch.Tensor] = {
             "align": L.latent_alignment_loss(out["z_sketch"], out["z_image"]),
             "domain": L.latent_domain_loss(out["domain_image_logits"], out["domain_sketch_logits"]),
-            "l1": L.pixel_l1_loss(out["reconstruction"], real),
-            "adv": L.generator_adversarial_loss(fake_logits),
         }
+        if photo_branch:
+            terms["l1"] = L.pixel_l1_loss(out["reconstruction"], real)
+            terms["adv"] = L.generator_adversarial_loss(logits[0])
         if "sketch_reconstruction" in out:
             terms["sketch_l1"] = L.pixel_l1_loss(out["sketch_reconstruction"], real)
-        if perceptual is not None and w.perceptual > 0:
+        if w.sketch_adv > 0:
+            terms["sketch_adv"] = L.generator_adversarial_loss(logits[-1])
+        if w.sketch_fm > 0:
+            pairs = [f.chunk(2) for f in d_out["features"]]
+            terms["sketch_fm"] = L.feature_matching_loss([p[0] for p in pairs], [p[1] for p in pairs])
+        if w.latent_moments > 0:
+            terms["latent_moments"] = L.latent_moment_loss(out["z_sketch"], out["z_image"])
+        if perceptual is not None and w.perceptual > 0 and photo_branch:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out["reconstruction"], real, perceptual)
-        if "scores" in out:  # DIS
+        if not photo_branch:
+            if w.sketch_sem > 0:
+                terms["sketch_sem"] = L.semantic_loss(out["sketch_scores"], labels)
+        elif "scores" in out:  # DIS
             terms["sem"] = L.semantic_loss(out["scores"], labels)
             if w.sketch_sem > 0:
                 terms["sketch_sem"] = L.semantic_loss(out["sketch_scores"], labels)
