@@ -43,6 +43,8 @@ class S2FGAN(
     (M, S2F-DEC only) and ``decoder`` (D).
     """
 
+    config_class = S2FGANConfig  # from_pretrained validates config.json as one, naming the file
+
     def __init__(self, config: S2FGANConfig | dict[str, Any] | None = None) -> None:
         super().__init__()
         self.config = coerce_config(config)
