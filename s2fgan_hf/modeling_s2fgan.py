@@ -123,9 +123,7 @@ class S2FGAN(
         return torch.float32
 
     def _fast(self, x: torch.Tensor) -> torch.Tensor:
-        """Cast an input to the inference dtype/layout when running without autograd (the fast path)."""
-        if torch.is_grad_enabled():
-            return x.to(self.dtype)
+        """Cast an input to the inference dtype/layout (the inference API always runs without autograd)."""
         x = x.to(self.inference_dtype)
         if self._channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
