@@ -32,8 +32,66 @@ SKETCH_DOWNSAMPLERS = ("bilinear", "min_pool")
 SKETCH_NORMALIZATIONS = ("binary", "grey")
 
 
+# Upper bounds of ``S2FGANConfig.validate`` (see its docstring). Every preset is well inside them.
+MAX_IMAGE_SIZE = 1024
+MAX_ATTRIBUTES = 256
+MAX_ATTRIBUTE_SHIFT = 100.0
+MAX_LR_MUL = 10.0
+MAX_GRL_BETA = 100.0
+MAX_BLUR_TAPS = 16
+MAX_BLUR_TAP = 2**16
+MAX_CHANNELS = 2048
+INT_BOUNDS: dict[str, int] = {
+    "latent_dim": 4096,
+    "sketch_encoder_channels": MAX_CHANNELS,
+    "image_encoder_channels": MAX_CHANNELS,
+    "encoder_max_channels": MAX_CHANNELS,
+    "head_mlp_layers": 32,
+    "refine_mlp_layers": 32,
+    "decoder_channel_base": 2**20,
+    "decoder_max_channels": MAX_CHANNELS,
+    "discriminator_channel_base": 2**20,
+    "discriminator_max_channels": MAX_CHANNELS,
+    "mapping_hidden": MAX_CHANNELS,
+    "mapping_blocks": 32,
+    "latent_discriminator_hidden": MAX_CHANNELS,
+}
+
+
 def _is_power_of_two(n: int) -> bool:
     return n >= 1 and (n & (n - 1)) == 0
+
+
+def _is_int(value: Any) -> bool:
+    """A real ``int`` (``bool`` is an ``int`` subclass in Python, but ``True`` is no channel count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_number(name: str, value: Any, low: float, high: float, low_inclusive: bool = True) -> None:
+    """``ValueError`` naming ``name`` unless ``value`` is a finite number in [low, high] (or (low, high])."""
+    valid = _is_number(value) and math.isfinite(value) and (value >= low if low_inclusive else value > low)
+    if not valid or value > high:
+        bracket = "[" if low_inclusive else "("
+        raise ValueError(f"{name} must be a finite number in {bracket}{low:g}, {high:g}], got {value!r}")
+
+
+def _sequence(name: str, value: Any, kind: type) -> list[Any]:
+    """The elements of a list/tuple field as ``kind``; ``ValueError`` naming the field for anything else.
+
+    ``kind`` is ``str`` (names), ``int`` (taps; bools and floats rejected) or ``float`` (ints and floats; bools
+    rejected; finiteness is checked by ``validate``).
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} must be a list of {kind.__name__} values, got {value!r:.80}")
+    checks = {str: lambda v: isinstance(v, str), int: _is_int, float: _is_number}
+    for position, item in enumerate(value):
+        if not checks[kind](item):
+            raise ValueError(f"{name}[{position}] must be of type {kind.__name__}, got {item!r}")
+    return [kind(v) for v in value]
 
 
 @dataclass
@@ -100,18 +158,33 @@ class S2FGANConfig:
     preset: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        # JSON has no tuples: config.json gives lists back, so normalise them here.
-        self.attribute_names = tuple(str(a) for a in self.attribute_names)
-        self.attribute_range = tuple(float(v) for v in self.attribute_range)  # type: ignore[assignment]
-        self.blur_kernel = tuple(int(v) for v in self.blur_kernel)
+        # JSON has no tuples: config.json gives lists back, so normalise them here (each element checked first).
+        self.attribute_names = tuple(_sequence("attribute_names", self.attribute_names, str))
+        self.attribute_range = tuple(_sequence("attribute_range", self.attribute_range, float))  # type: ignore[assignment]
+        self.blur_kernel = tuple(_sequence("blur_kernel", self.blur_kernel, int))
         self.validate()
 
     def validate(self) -> None:
-        """Raise ``ValueError`` naming the first field that is out of its accepted range."""
+        """Raise ``ValueError`` naming the first field that is out of its accepted range.
+
+        Bounds (every preset, ``paper-256`` included, is well inside them; they stop a config that would load but
+        render noise, or allocate absurd memory, e.g. from a hand-edited config.json):
+
+        * ``image_size``, ``sketch_input_size``: powers of two in [8, 1024], ``sketch_input_size <= image_size``;
+        * ``latent_dim``: [1, 4096]; encoder/decoder/discriminator channel widths and caps, ``mapping_hidden``,
+          ``latent_discriminator_hidden``: [1, 2048]; ``*_channel_base``: [1, 2**20];
+        * ``head_mlp_layers``, ``refine_mlp_layers``, ``mapping_blocks``: [1, 32];
+        * ``mlp_lr_mul``: a finite number in (0, 10]; ``grl_beta``: a finite number in [0, 100];
+        * ``attribute_range``: two finite numbers ``low < 0 < high`` with ``|v| <= 100``;
+        * ``attribute_names``: 1 to 256 distinct, non-empty names;
+        * ``blur_kernel``: 2 to 16 non-negative integer taps (each <= 2**16) with a positive sum.
+
+        Integer fields must be ``int`` (``True``/``False`` and floats are rejected).
+        """
         for name in ("image_size", "sketch_input_size"):
             value = getattr(self, name)
-            if not isinstance(value, int) or not _is_power_of_two(value) or value < 8:
-                raise ValueError(f"{name} must be a power of two >= 8, got {value!r}")
+            if not _is_int(value) or not _is_power_of_two(value) or not 8 <= value <= MAX_IMAGE_SIZE:
+                raise ValueError(f"{name} must be a power of two in [8, {MAX_IMAGE_SIZE}], got {value!r}")
         if self.sketch_input_size > self.image_size:
             raise ValueError(
                 f"sketch_input_size ({self.sketch_input_size}) cannot exceed image_size ({self.image_size})"
@@ -124,32 +197,43 @@ class S2FGANConfig:
             )
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
-        if len(self.attribute_names) == 0:
-            raise ValueError("attribute_names must name at least one attribute")
-        if len(set(self.attribute_names)) != len(self.attribute_names):
-            raise ValueError(f"attribute_names has duplicates: {list(self.attribute_names)}")
-        if len(self.attribute_range) != 2 or not self.attribute_range[0] < 0 < self.attribute_range[1]:
-            raise ValueError(f"attribute_range must be (low, high) with low < 0 < high, got {self.attribute_range}")
-        for name in (
-            "latent_dim",
-            "sketch_encoder_channels",
-            "image_encoder_channels",
-            "encoder_max_channels",
-            "head_mlp_layers",
-            "refine_mlp_layers",
-            "decoder_channel_base",
-            "decoder_max_channels",
-            "discriminator_channel_base",
-            "discriminator_max_channels",
-            "mapping_hidden",
-            "mapping_blocks",
-            "latent_discriminator_hidden",
-        ):
+        if self.preset is not None and not isinstance(self.preset, str):
+            raise ValueError(f"preset must be a preset name or None, got {self.preset!r}")
+        self._validate_attributes()
+        for name, high in INT_BOUNDS.items():
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if len(self.blur_kernel) < 2:
-            raise ValueError(f"blur_kernel needs at least 2 taps, got {self.blur_kernel}")
+            if not _is_int(value) or not 1 <= value <= high:
+                raise ValueError(f"{name} must be an integer in [1, {high}], got {value!r}")
+        _check_number("mlp_lr_mul", self.mlp_lr_mul, 0.0, MAX_LR_MUL, low_inclusive=False)
+        _check_number("grl_beta", self.grl_beta, 0.0, MAX_GRL_BETA)
+        taps = self.blur_kernel
+        if not 2 <= len(taps) <= MAX_BLUR_TAPS:
+            raise ValueError(f"blur_kernel must have 2 to {MAX_BLUR_TAPS} taps, got {len(taps)} taps")
+        if any(t < 0 or t > MAX_BLUR_TAP for t in taps) or sum(taps) <= 0:
+            raise ValueError(
+                f"blur_kernel taps must be integers in [0, {MAX_BLUR_TAP}] with a positive sum "
+                f"(e.g. [1, 3, 3, 1]), got {list(taps)}"
+            )
+
+    def _validate_attributes(self) -> None:
+        names = self.attribute_names
+        if not 1 <= len(names) <= MAX_ATTRIBUTES:
+            raise ValueError(f"attribute_names must name 1 to {MAX_ATTRIBUTES} attributes, got {len(names)}")
+        if any(not name.strip() for name in names):
+            raise ValueError(f"attribute_names must be non-empty strings, got {list(names)}")
+        if len(set(names)) != len(names):
+            raise ValueError(f"attribute_names has duplicates: {list(names)}")
+        bound = MAX_ATTRIBUTE_SHIFT
+        low_high = self.attribute_range
+        if (
+            len(low_high) != 2
+            or not all(math.isfinite(v) and abs(v) <= bound for v in low_high)
+            or not low_high[0] < 0 < low_high[1]
+        ):
+            raise ValueError(
+                f"attribute_range must be (low, high), finite, with -{bound:g} <= low < 0 < high <= {bound:g}, "
+                f"got {list(low_high)}"
+            )
 
     # ----------------------------------------------------------------------------------------------
     # Derived sizes

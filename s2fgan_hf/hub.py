@@ -1,24 +1,40 @@
 """Hub plumbing shared by ``S2FGAN`` and ``S2FGANDiscriminator``: strict loading, atomic saving, the model card.
 
 ``PyTorchModelHubMixin`` loads with ``strict=False`` by default, which silently leaves a missing layer at its
-random initialisation. Here every load is strict, and a missing, unexpected or mis-shaped tensor, or a
-truncated file, is an error that names it.
+random initialisation. Here every load is strict, and a missing, unexpected, mis-shaped or wrongly typed tensor,
+a NaN/inf weight, a truncated file or a config.json that is no valid config is an error that names it. The
+weights file's header is checked against the config before the model is allocated (``checkpoint_checks``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import safetensors.torch
 import torch
 from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
+from huggingface_hub.errors import HfHubHTTPError
 from torch import nn
 
+from .checkpoint_checks import (
+    CheckpointError,
+    check_finite,
+    check_specs,
+    expected_specs,
+    read_safetensors_header,
+    tensor_specs,
+)
 from .config import S2FGANConfig
 from .data.atomic_io import atomic_write
+from .devices import resolve_device
+
+__all__ = ["CheckpointError", "StrictHubMixin", "check_state_dict", "read_config_json"]
+
+MAX_CONFIG_BYTES = 1024 * 1024
 
 # Metadata both Hub classes put on their model cards.
 HUB_METADATA: dict[str, Any] = {
@@ -29,10 +45,6 @@ HUB_METADATA: dict[str, Any] = {
 }
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint that cannot be loaded into the model as it is configured."""
-
-
 def model_card_template() -> str:
     """The Jinja template of the Hub model card (package data ``s2fgan_hf/model_card.md``)."""
     return resources.files("s2fgan_hf").joinpath("model_card.md").read_text(encoding="utf-8")
@@ -40,26 +52,28 @@ def model_card_template() -> str:
 
 def check_state_dict(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
     """Raise ``CheckpointError`` listing missing, unexpected and mis-shaped tensors of ``state`` for ``model``."""
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    mismatched = sorted(
-        f"{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(expected[k].shape)}"
-        for k in set(expected) & set(state)
-        if tuple(state[k].shape) != tuple(expected[k].shape)
+    check_specs(
+        tensor_specs(model.state_dict()), tensor_specs(state), source, type(model).__name__, check_dtypes=False
     )
-    problems = []
-    if missing:
-        problems.append(f"missing tensors ({len(missing)}): {', '.join(missing[:20])}")
-    if unexpected:
-        problems.append(f"unexpected tensors ({len(unexpected)}): {', '.join(unexpected[:20])}")
-    if mismatched:
-        problems.append(f"shape mismatches ({len(mismatched)}): {'; '.join(mismatched[:20])}")
-    if problems:
-        raise CheckpointError(
-            f"weights in {source} do not fit {type(model).__name__} as configured by its config.json: "
-            + " | ".join(problems)
+
+
+def read_config_json(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON object in a checkpoint's config.json; ``ValueError`` naming the file when it is anything else."""
+    path = os.fspath(path)
+    size = os.path.getsize(path)
+    if size > MAX_CONFIG_BYTES:
+        raise ValueError(f"{path} is {size} bytes; a config.json is a small JSON object (at most {MAX_CONFIG_BYTES})")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} is not valid JSON ({e}); save the model again or fix the file") from None
+    if not isinstance(data, dict):
+        raise ValueError(
+            f'{path} must hold a JSON object of config fields ({{"image_size": 256, ...}}), '
+            f"got {type(data).__name__} {json.dumps(data)[:80]}"
         )
+    return data
 
 
 def coerce_config(config: S2FGANConfig | dict[str, Any] | None) -> S2FGANConfig:
@@ -73,7 +87,15 @@ def coerce_config(config: S2FGANConfig | dict[str, Any] | None) -> S2FGANConfig:
 
 
 class StrictHubMixin(PyTorchModelHubMixin):
-    """``PyTorchModelHubMixin`` with strict, explained loading and atomic weight files."""
+    """``PyTorchModelHubMixin`` with strict, explained loading and atomic weight files.
+
+    ``from_pretrained`` checks, in this order and before any large allocation: the ``map_location`` device exists
+    here; config.json is a JSON object (and, for classes with a ``config_class``, a valid config); the weights
+    file's header lists exactly the tensors, shapes and dtypes the config implies (the model is first built on
+    the ``meta`` device). Only then is the model built and the file read, and NaN/inf weights are an error.
+    """
+
+    config_class: ClassVar[type | None] = None  # set to S2FGANConfig by classes whose config.json is one
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str | Path, **kwargs: Any):  # type: ignore[override]
@@ -84,15 +106,36 @@ class StrictHubMixin(PyTorchModelHubMixin):
         (``revision``, ``cache_dir``, ``token``, ``local_files_only``, ``map_location``, ...).
         """
         name = os.fspath(pretrained_model_name_or_path)
+        if "map_location" in kwargs:
+            kwargs["map_location"] = str(resolve_device(kwargs["map_location"], "map_location"))
         looks_local = os.path.isabs(name) or name.startswith((".", "~")) or os.path.exists(name) or name.count("/") > 1
         if looks_local:
             path = Path(name).expanduser()
             if not path.is_dir():
                 raise FileNotFoundError(f"no model folder at {path} (expected a save_pretrained folder)")
-            if not (path / constants.CONFIG_NAME).is_file():
+            config_file: str | None = str(path / constants.CONFIG_NAME)
+            if not os.path.isfile(config_file):
                 raise FileNotFoundError(f"{path} has no {constants.CONFIG_NAME}; is it a save_pretrained folder?")
             name = str(path)
+        else:
+            config_file = cls._download_config(name, kwargs)
+        if config_file is not None:
+            data = read_config_json(config_file)
+            if cls.config_class is not None and "config" not in kwargs:
+                try:
+                    cls.config_class.from_dict(data)  # type: ignore[attr-defined]
+                except ValueError as e:
+                    raise ValueError(f"{config_file}: {e}") from None
         return super().from_pretrained(name, **kwargs)
+
+    @staticmethod
+    def _download_config(repo_id: str, kwargs: dict[str, Any]) -> str | None:
+        """config.json of a Hub repo (downloaded or cached), or ``None`` when the Hub has none for it."""
+        hub_keys = ("revision", "cache_dir", "force_download", "token", "local_files_only")
+        try:
+            return hf_hub_download(repo_id, constants.CONFIG_NAME, **{k: kwargs[k] for k in hub_keys if k in kwargs})
+        except HfHubHTTPError:  # as the mixin does: no config.json on the Hub, load with the defaults
+            return None
 
     @classmethod
     def _from_pretrained(
@@ -108,7 +151,6 @@ class StrictHubMixin(PyTorchModelHubMixin):
         strict: bool = True,  # noqa: ARG003 - loading is always strict
         **model_kwargs: Any,
     ):
-        model = cls(**model_kwargs)
         if os.path.isdir(model_id):
             model_file = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
         else:
@@ -121,20 +163,27 @@ class StrictHubMixin(PyTorchModelHubMixin):
                 token=token,
                 local_files_only=local_files_only,
             )
-        return cls._load_as_safetensor(model, model_file, map_location, True)
+        return cls._load_checked(model_kwargs, model_file, resolve_device(map_location, "map_location"))
 
     @classmethod
-    def _load_as_safetensor(cls, model, model_file: str, map_location: str, strict: bool):  # noqa: ARG003
+    def _load_checked(cls, model_kwargs: dict[str, Any], model_file: str, device: torch.device):
+        """Header check against a ``meta`` build, then the real build, the read, the finiteness check, the load."""
         if not os.path.isfile(model_file):
             raise CheckpointError(f"weights file not found: {model_file}")
+        found = read_safetensors_header(model_file)
+        expected = expected_specs(lambda: cls(**model_kwargs))
+        check_specs(expected, found, source=model_file, model_name=cls.__name__)
+        model = cls(**model_kwargs)
         try:
-            state = safetensors.torch.load_file(model_file, device=map_location)
+            state = safetensors.torch.load_file(model_file, device="cpu")
         except Exception as e:  # safetensors raises its own error type for a bad header / short file
             raise CheckpointError(
                 f"could not read {model_file}: {e}. The file is truncated or corrupt; save or download it again."
             ) from e
-        check_state_dict(model, state, source=model_file)
+        check_finite(state, source=model_file)
         model.load_state_dict(state, strict=True)
+        if device.type != "cpu":
+            model.to(device)
         model.eval()
         return model
 

@@ -6,6 +6,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from .devices import resolve_device
 from .modeling_s2fgan import S2FGAN
 
 MODEL_ENV = "S2FGAN_MODEL"
@@ -43,6 +44,11 @@ def resolve_model_source(model: str | os.PathLike | None = None) -> str:
 
 
 def load_model(model: str | os.PathLike | None = None, device: str = "cpu") -> S2FGAN:
-    """Load an ``S2FGAN`` for inference (eval mode) on ``device``."""
+    """Load an ``S2FGAN`` for inference (eval mode) on ``device``.
+
+    ``device`` is checked first (``devices.resolve_device``): ``"cuda"`` on a machine without CUDA is a
+    ``RuntimeError`` saying so, before anything is read.
+    """
+    target = resolve_device(device)
     source = resolve_model_source(model)
-    return S2FGAN.from_pretrained(source).to(device).eval()
+    return S2FGAN.from_pretrained(source, map_location=str(target)).eval()

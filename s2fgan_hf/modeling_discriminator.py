@@ -31,6 +31,8 @@ class S2FGANDiscriminator(
         config: the same architecture config as the ``S2FGAN`` it trains.
     """
 
+    config_class = S2FGANConfig  # from_pretrained validates config.json as one, naming the file
+
     def __init__(self, config: S2FGANConfig | dict[str, Any] | None = None) -> None:
         super().__init__()
         self.config = coerce_config(config)

@@ -6,6 +6,8 @@
 
 Lower-level steps, for an editor that keeps the sketch latent while sliders move:
 ``z = model.encode_sketch(sketch)``, ``z2 = model.edit(z, {"Smiling": 2})``, ``img = model.decode(z2)``.
+These inference methods run without autograd, in the precision ``generate`` uses (``set_inference_precision``);
+training calls the submodules (or ``forward``) instead.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ import torch
 from PIL import Image
 from torch import nn
 
+from .attributes import Attributes, attribute_shifts
 from .config import S2FGANConfig
 from .hub import HUB_METADATA, StrictHubMixin, coerce_config, model_card_template
 from .image_processing import SketchInput, image_to_tensor, sketch_batch_to_tensor, sketch_to_tensor, tensor_to_pil
 from .networks import AttributeDirections, AttributeMappingNetwork, Decoder, ImageEncoder, SketchEncoder
-
-Attributes = Mapping[str, float] | Sequence[float] | torch.Tensor | None
 
 
 class S2FGAN(
@@ -41,7 +42,14 @@ class S2FGAN(
     Submodules: ``sketch_encoder`` (E_s), ``image_encoder`` (E_i, used in training and evaluation),
     ``attribute_directions`` (the semantic probe C; the editor itself for S2F-DIS), ``attribute_mapping``
     (M, S2F-DEC only) and ``decoder`` (D).
+
+    The inference API (``encode_sketch``, ``encode_image``, ``edit``, ``decode``, ``attribute_scores``,
+    ``generate``) runs under ``torch.no_grad()`` and returns tensors that do not track gradients; ``forward`` and
+    the submodules keep autograd for training. Inputs are validated with ``ValueError`` messages that name the
+    problem (attribute shifts: ``attributes.attribute_shifts``; latents: [B, latent_dim], finite).
     """
+
+    config_class = S2FGANConfig  # from_pretrained validates config.json as one, naming the file
 
     def __init__(self, config: S2FGANConfig | dict[str, Any] | None = None) -> None:
         super().__init__()
@@ -115,9 +123,7 @@ class S2FGAN(
         return torch.float32
 
     def _fast(self, x: torch.Tensor) -> torch.Tensor:
-        """Cast an input to the inference dtype/layout when running without autograd (the fast path)."""
-        if torch.is_grad_enabled():
-            return x.to(self.dtype)
+        """Cast an input to the inference dtype/layout (the inference API always runs without autograd)."""
         x = x.to(self.inference_dtype)
         if self._channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -126,36 +132,29 @@ class S2FGAN(
     # ------------------------------------------------------------------------------------------------
     # Inputs
     def attribute_vector(self, attributes: Attributes, batch_size: int = 1) -> torch.Tensor:
-        """Named or positional attribute shifts -> [batch_size, num_attributes] float tensor.
+        """Named or positional attribute shifts -> [batch_size, num_attributes] float tensor on the model's device.
 
         ``attributes`` may be a mapping ``{"Smiling": 1.5}`` (unnamed attributes stay 0), a sequence or tensor of
-        ``num_attributes`` values, a [B, num_attributes] tensor, or ``None`` (no edit). Unknown names are a
-        ``ValueError`` listing the valid ones; values outside ``config.attribute_range`` are a ``ValueError``.
+        ``num_attributes`` values, a [B, num_attributes] tensor (one row per sketch), a list of mappings (one per
+        sketch), or ``None`` (no edit). Every problem is a ``ValueError`` naming the attribute or position: see
+        ``s2fgan_hf.attributes.attribute_shifts``, which does the checking.
         """
-        n = self.config.num_attributes
-        if attributes is None:
-            vec = torch.zeros(batch_size, n)
-        elif isinstance(attributes, Mapping):
-            vec = torch.zeros(n)
-            for name, value in attributes.items():
-                vec[self.config.attribute_index(name)] = float(value)
-            vec = vec.expand(batch_size, n).clone()
-        else:
-            vec = torch.as_tensor(attributes, dtype=torch.float32).detach().cpu()
-            if vec.ndim == 1:
-                vec = vec[None].expand(batch_size, -1)
-            if vec.ndim != 2 or vec.shape[1] != n:
-                raise ValueError(
-                    f"attribute shifts must have {n} values ({', '.join(self.attribute_names)}), "
-                    f"got shape {tuple(vec.shape)}"
-                )
-        low, high = self.attribute_range
-        if not torch.isfinite(vec).all():
-            raise ValueError("attribute values must be finite numbers")
-        if (vec < low).any() or (vec > high).any():
-            bad = vec[(vec < low) | (vec > high)][0].item()
-            raise ValueError(f"attribute value {bad:g} is outside this model's slider range [{low:g}, {high:g}]")
-        return vec.to(self.device, torch.float32)
+        return attribute_shifts(attributes, self.attribute_names, self.attribute_range, batch_size).to(self.device)
+
+    def check_latent(self, latent: Any, argument: str = "latent") -> torch.Tensor:
+        """``latent`` on the model's device if it is a finite float tensor [B, latent_dim]; else ``ValueError``."""
+        d = self.config.latent_dim
+        expected = f"a float tensor of shape [B, latent_dim] = [B, {d}] (as encode_sketch returns)"
+        if not isinstance(latent, torch.Tensor):
+            raise ValueError(f"{argument} must be {expected}, got {type(latent).__name__}")
+        if latent.ndim != 2 or latent.shape[1] != d or latent.shape[0] == 0:
+            hint = f"; add the batch dimension: {argument}[None]" if tuple(latent.shape) == (d,) else ""
+            raise ValueError(f"{argument} must be {expected}, got shape {tuple(latent.shape)}{hint}")
+        if not latent.is_floating_point():
+            raise ValueError(f"{argument} must be {expected}, got dtype {latent.dtype}")
+        if not bool(torch.isfinite(latent).all()):
+            raise ValueError(f"{argument} holds NaN or infinite values; encode a sketch again")
+        return latent.to(self.device)
 
     def prepare_sketches(self, sketches: SketchInput | Sequence[SketchInput]) -> torch.Tensor:
         """Any accepted sketch (or list of them) -> [B, 1, size, size] in {-1, +1} on the model's device.
@@ -187,11 +186,13 @@ class S2FGAN(
         return batch.to(self.device, self.dtype)
 
     # ------------------------------------------------------------------------------------------------
-    # The four steps
+    # The four steps (no autograd: see the class docstring)
+    @torch.no_grad()
     def encode_sketch(self, sketch: SketchInput | Sequence[SketchInput] | torch.Tensor) -> torch.Tensor:
         """Sketch(es) -> latents [B, latent_dim]. Any accepted input kind; see ``prepare_sketches``."""
         return self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
 
+    @torch.no_grad()
     def encode_image(self, image: torch.Tensor | Image.Image | Sequence[Any]) -> torch.Tensor:
         """Photo(s) -> latents [B, latent_dim]. A PIL image, uint8 or float array, path, a list of those, or a
         tensor [B, 3, H, W] / [3, H, W] in [-1, 1]; every photo is centre-cropped and resized to the model's size.
@@ -205,28 +206,36 @@ class S2FGAN(
             x = image_to_tensor(image, size)
         return self.image_encoder(self._fast(x.to(self.device))).float()
 
+    @torch.no_grad()
     def edit(self, latent: torch.Tensor, attributes: Attributes) -> torch.Tensor:
-        """Apply attribute shifts to latents: M(z, a). ``M(z, 0) == z`` exactly for both variants."""
-        shifts = self.attribute_vector(attributes, latent.shape[0]).to(latent.dtype)
+        """Apply attribute shifts to latents [B, latent_dim]: M(z, a). ``M(z, 0) == z`` exactly for both variants.
+
+        ``attributes``: see ``attribute_vector``; a [B, n] tensor needs one row per latent.
+        """
+        latent = self.check_latent(latent)
+        return self._edit(latent, self.attribute_vector(attributes, latent.shape[0]).to(latent.dtype))
+
+    def _edit(self, latent: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
         if self.attribute_mapping is not None:
             return self.attribute_mapping(latent, shifts)
         return self.attribute_directions(latent, shifts)  # tiny: always computed in the latent's dtype
 
+    @torch.no_grad()
     def decode(self, latent: torch.Tensor) -> torch.Tensor:
         """Latents [B, latent_dim] -> images [B, 3, size, size], roughly in [-1, 1] (not clamped)."""
-        return self.decoder(
-            self._fast(latent), channels_last=self._channels_last and not torch.is_grad_enabled()
-        ).float()
+        latent = self.check_latent(latent)
+        return self.decoder(self._fast(latent), channels_last=self._channels_last).float()
 
+    @torch.no_grad()
     def attribute_scores(self, latent: torch.Tensor) -> torch.Tensor:
         """The semantic probe C(z) [B, num_attributes]: about +1 where an attribute is present, -1 where absent."""
-        return self.attribute_directions.scores(latent)
+        return self.attribute_directions.scores(self.check_latent(latent).float())
 
     def forward(self, sketch: torch.Tensor, attributes: Attributes = None) -> torch.Tensor:
-        """[B, 1, H, W] sketch tensor in [-1, 1] (+ optional shifts) -> [B, 3, size, size] image tensor."""
+        """[B, 1, H, W] sketch tensor in [-1, 1] (+ optional shifts) -> [B, 3, size, size] images, with autograd."""
         z = self.sketch_encoder(sketch)
         if attributes is not None:
-            z = self.edit(z, attributes)
+            z = self._edit(z, self.attribute_vector(attributes, z.shape[0]).to(z.dtype))
         return self.decoder(z)
 
     @torch.no_grad()
@@ -239,36 +248,36 @@ class S2FGAN(
         """Sketch(es) to face image(s), with optional named attribute shifts.
 
         Args:
-            sketch: one sketch (PIL image of any mode, numpy array, tensor, or path) or a list of them.
-            attributes: ``{"Smiling": 1.5, "Male": -1.0}`` applied to every sketch, or a list of such dicts (one
-                per sketch), or ``None``.
+            sketch: one sketch (PIL image of any mode, numpy array, tensor, or path), a list of them, or a float
+                tensor batch [B, 1, H, W] (at the model's size it is normalised in one go on its own device).
+            attributes: ``{"Smiling": 1.5, "Male": -1.0}`` applied to every sketch, a list of such dicts (one per
+                sketch), ``num_attributes`` numbers for every sketch, a [B, num_attributes] tensor (one row per
+                sketch), or ``None``. See ``attribute_vector``.
             batch_size: how many sketches run through the network at once.
 
         Returns:
-            A PIL image for a single sketch, a list of PIL images for a list. Deterministic: the same input gives
-            the same output.
+            A PIL image for a single sketch, a list of PIL images for a list or a 4-D batch. Deterministic: the
+            same input gives the same output.
         """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if isinstance(sketch, torch.Tensor) and sketch.ndim == 4:
-            sketch = list(sketch)  # a [B, 1, H, W] batch
-        single = not isinstance(sketch, (list, tuple))
-        sketches = [sketch] if single else list(sketch)
-        if not sketches:
-            raise ValueError("no sketch given: pass one sketch or a non-empty list of sketches")
-        if isinstance(attributes, (list, tuple)) and attributes and isinstance(attributes[0], Mapping):
-            if len(attributes) != len(sketches):
-                raise ValueError(f"got {len(attributes)} attribute dicts for {len(sketches)} sketches")
-            per_item: list[Attributes] = list(attributes)
+            sketches: torch.Tensor | list[Any] = sketch  # a [B, 1, H, W] batch: sliced, never split into items
+            single = False
         else:
-            per_item = [attributes] * len(sketches)
+            single = not isinstance(sketch, (list, tuple))
+            sketches = [sketch] if single else list(sketch)
+        count = len(sketches)
+        if count == 0:
+            raise ValueError("no sketch given: pass one sketch or a non-empty list of sketches")
+        shifts = self.attribute_vector(attributes, count)
         was_training = self.training
         self.eval()
         images: list[Image.Image] = []
         try:
-            for start in range(0, len(sketches), batch_size):
-                chunk = sketches[start : start + batch_size]
-                z = self.encode_sketch(chunk)
-                shifts = torch.cat([self.attribute_vector(a, 1) for a in per_item[start : start + len(chunk)]])
-                z = self.edit(z, shifts)
+            for start in range(0, count, batch_size):
+                z = self.encode_sketch(sketches[start : start + batch_size])
+                z = self._edit(z, shifts[start : start + z.shape[0]].to(z.dtype))
                 images.extend(tensor_to_pil(self.decode(z)))
         finally:
             self.train(was_training)
