@@ -90,19 +90,23 @@ def check_input_folder(path: Path, what: str) -> None:
 
 
 def writable_folder(path: Path, flag: str) -> Path:
-    """Create ``path`` (and parents) if needed and check a file can be written in it; returns ``path``.
+    """Check ``path`` is, or can be created as, a folder a file can be written in; returns ``path``.
 
-    The check writes and removes a hidden temporary file, so it also catches read-only mounts and ACLs that
-    permission bits do not show (and works when running as root).
+    Nothing is created: the check writes and removes a hidden temporary file in ``path`` or, if it does not exist
+    yet, in its nearest existing parent. That also catches read-only mounts and ACLs that permission bits do not
+    show (and works when running as root).
     """
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{flag} {str(path)!r} exists and is not a folder")
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "exists and is not a folder" if existing == path else f"cannot be created: {str(existing)!r} is a file"
+        raise InputError(f"{flag} {str(path)!r} {what}")
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        descriptor, probe = tempfile.mkstemp(prefix=".tmp-write-check-", dir=path)
+        descriptor, probe = tempfile.mkstemp(prefix=".tmp-write-check-", dir=existing)
         os.close(descriptor)
         os.unlink(probe)
     except OSError as error:
         reason = error.strerror or str(error)
-        raise InputError(f"{flag} {str(path)!r}: cannot write there ({reason})") from None
+        raise InputError(f"{flag} {str(path)!r}: cannot write in {str(existing)!r} ({reason})") from None
     return path

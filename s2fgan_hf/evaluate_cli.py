@@ -61,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
 
     # Checks that need no model first, and the output folder before an evaluation that can take hours.
     check_input_folder(args.data, "--data")
-    writable_folder(args.output, "-o")
     check_device(args.device)
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be at least 1, got {args.limit}")
@@ -70,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     classifier_source = args.classifier or bundled_classifier_path()
     if classifier_source is None:
         raise InputError("no attribute classifier given and none is bundled; pass --classifier")
+    writable_folder(args.output, "-o")
     model = load_model_checked(args.model, args.device)
     try:
         classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)

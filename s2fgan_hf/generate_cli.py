@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
     # Every check that needs no model runs first, so a typo fails in a second, not after loading.
     check_input_files(args.sketches, "sketch file(s)")
     targets = output_paths(args.sketches, args.output)
-    writable_folder(targets[0].parent, "-o")
     check_device(args.device)
+    writable_folder(targets[0].parent, "-o")
     model = load_model_checked(args.model, args.device)
     attributes = dict(args.attr)
     try:
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise InputError(f"--attr: {error}") from None
     images = model.generate([str(s) for s in args.sketches], attributes=attributes)
+    targets[0].parent.mkdir(parents=True, exist_ok=True)
     for sketch, target, image in zip(args.sketches, targets, images):
         image.save(target)
         print(target)

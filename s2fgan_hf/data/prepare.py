@@ -194,8 +194,8 @@ def _run(args: argparse.Namespace) -> int:
     from s2fgan_hf.cli_inputs import check_device, check_input_folder, writable_folder
 
     check_input_folder(Path(args.src), "source folder")
-    writable_folder(Path(args.dst), "output folder")
     check_device(args.device)
+    writable_folder(Path(args.dst), "output folder")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     report = prepare_dataset(
