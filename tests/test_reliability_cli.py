@@ -48,6 +48,13 @@ def assert_one_error_line(code: int, err: str, *named: str) -> str:
     return lines[0]
 
 
+@pytest.fixture(autouse=True)
+def _plain_environment(monkeypatch):
+    """These tests check the default behaviour, whatever the calling shell sets."""
+    for name in ("S2FGAN_DEBUG", "S2FGAN_PROGRESS", "S2FGAN_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def saved_model(tmp_path, tiny_model):
     path = tmp_path / "model"
