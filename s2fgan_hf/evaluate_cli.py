@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 from pathlib import Path
+
+from .cli_inputs import (
+    InputError,
+    check_device,
+    check_input_folder,
+    load_model_checked,
+    one_line,
+    writable_folder,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,20 +57,32 @@ def run(args: argparse.Namespace) -> int:
     from .evaluation.attribute_classifier import AttributeClassifier
     from .evaluation.grids import attribute_sweep_grid
     from .evaluation.harness import evaluate, results_to_markdown
-    from .loading import bundled_classifier_path, load_model
+    from .loading import bundled_classifier_path
 
-    model = load_model(args.model, device=args.device)
+    # Checks that need no model first, and the output folder before an evaluation that can take hours.
+    check_input_folder(args.data, "--data")
+    check_device(args.device)
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be at least 1, got {args.limit}")
+    if args.batch_size < 1:
+        raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     classifier_source = args.classifier or bundled_classifier_path()
     if classifier_source is None:
-        print("error: no attribute classifier given and none is bundled; pass --classifier", file=sys.stderr)
-        return 2
-    classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)
+        raise InputError("no attribute classifier given and none is bundled; pass --classifier")
+    writable_folder(args.output, "-o")
+    model = load_model_checked(args.model, args.device)
+    try:
+        classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)
+    except (OSError, ValueError) as error:
+        raise InputError(f"--classifier {str(classifier_source)!r}: {one_line(error)}") from error
     dataset = PreparedSketchFaceDataset(
         args.data,
         attribute_names=model.attribute_names,
         split=None if args.split == "all" else args.split,
         image_size=model.config.image_size,
     )
+    if len(dataset) == 0:
+        raise InputError(f"--data {str(args.data)!r} has no images in split {args.split!r} (try --split all)")
     if args.limit:
         dataset = Subset(dataset, range(min(args.limit, len(dataset))))
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from .cli_inputs import InputError, check_device, check_input_files, load_model_checked, writable_folder
+
 DEFAULT_MODEL_ENV = "S2FGAN_MODEL"
+# An -o ending in one of these names a single image file; anything else is a folder.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
 def parse_attribute(text: str) -> tuple[str, float]:
@@ -27,35 +32,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--attr", action="append", type=parse_attribute, default=[], metavar="NAME=VALUE", help="attribute shift"
     )
     p.add_argument("--model", default=None, help=f"local folder or Hub id (default: ${DEFAULT_MODEL_ENV} or bundled)")
-    p.add_argument("-o", "--output", type=Path, required=True, help="output file (one sketch) or folder")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="output image file (.png/.jpg, one sketch only) or folder (gets <sketch name>_face.png per sketch)",
+    )
     p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from .loading import load_model
+def output_paths(sketches: Sequence[Path], output: Path) -> list[Path]:
+    """Where each sketch's face goes: ``output`` itself for one sketch and an image-file name, else files in it.
 
-    model = load_model(args.model, device=args.device)
+    Two sketches with the same name (``a/x.png``, ``b/x.png``) get distinct files (``x_face.png``,
+    ``x_face-2.png``), so no output overwrites another.
+    """
+    is_file = output.suffix.lower() in IMAGE_SUFFIXES and not output.is_dir()
+    if is_file:
+        if len(sketches) != 1:
+            raise InputError(
+                f"-o {str(output)!r} names one image file but {len(sketches)} sketches were given; "
+                "pass a folder (e.g. -o faces/)"
+            )
+        return [output]
+    targets: list[Path] = []
+    taken: set[str] = set()
+    for sketch in sketches:
+        name, number = f"{sketch.stem}_face.png", 1
+        while name in taken:
+            number += 1
+            name = f"{sketch.stem}_face-{number}.png"
+        taken.add(name)
+        targets.append(output / name)
+    return targets
+
+
+def run(args: argparse.Namespace) -> int:
+    # Every check that needs no model runs first, so a typo fails in a second, not after loading.
+    check_input_files(args.sketches, "sketch file(s)")
+    targets = output_paths(args.sketches, args.output)
+    check_device(args.device)
+    writable_folder(targets[0].parent, "-o")
+    model = load_model_checked(args.model, args.device)
     attributes = dict(args.attr)
     try:
         model.attribute_vector(attributes)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    missing = [str(s) for s in args.sketches if not s.is_file()]
-    if missing:
-        print(f"error: sketch file(s) not found: {', '.join(missing)}", file=sys.stderr)
-        return 2
+    except ValueError as error:
+        raise InputError(f"--attr: {error}") from None
     images = model.generate([str(s) for s in args.sketches], attributes=attributes)
-    out: Path = args.output
-    if len(images) == 1 and out.suffix:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        images[0].save(out)
-        print(out)
-        return 0
-    out.mkdir(parents=True, exist_ok=True)
-    for sketch, image in zip(args.sketches, images):
-        target = out / f"{sketch.stem}_face.png"
+    targets[0].parent.mkdir(parents=True, exist_ok=True)
+    for sketch, target, image in zip(args.sketches, targets, images):
         image.save(target)
         print(target)
+        if len(targets) > 1 and target.name != f"{sketch.stem}_face.png":
+            print(f"note: {sketch} was written as {target.name}: another sketch has the same name", file=sys.stderr)
     return 0

@@ -5,32 +5,39 @@ Crops and resizes every photo, extracts its sketch, and writes a Hugging Face-st
     DST/images/<name>.png      the photo, N × N (centre square crop, see s2fgan_hf.data.transforms)
     DST/sketches/<name>.png    its sketch, N × N, black strokes on white
     DST/metadata.jsonl         file_name, sketch_file_name, split, and one 0/1 column per available attribute
-    DST/prepare_report.json    counts, timings and every unreadable photo with its error
+    DST/prepare_report.json    counts, timings, every unreadable photo with its error, annotation rows without a
+                               photo and photos without a row
+    DST/prepare_settings.json  the settings the folder was made with (see s2fgan_hf.data.prepare_settings)
 
-Resumable: a photo whose image and sketch files both exist is skipped, so a second run does no work. Every file is
-written to a temporary file and moved into place with ``os.replace``; the metadata is written once at the end (only
-if it changed). Unreadable photos are listed in the report, not fatal.
+Resumable: a photo whose image and sketch files both exist is skipped, so a second run does no work; a rerun with
+other settings (size, photo format, sketch source, ...) is refused unless ``--overwrite`` rebuilds the folder. Every
+file is written to a temporary file and moved into place with ``os.replace``; the metadata is written once at the
+end (only if it changed). Unreadable photos are listed in the report, not fatal.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
 from s2fgan_hf.data.atomic_io import atomic_save_image, atomic_write_text, remove_stale_temporaries
+from s2fgan_hf.data.prepare_settings import reconcile_settings
 from s2fgan_hf.data.readers import READERS, FaceRecord, build_reader, load_grey, load_rgb
 from s2fgan_hf.data.sketch_extraction import SketchExtractor
 from s2fgan_hf.data.transforms import crop_and_resize, pil_to_tensor, tensor_to_pil
+from s2fgan_hf.progress import progress as progress_bar
 
 IMAGE_FORMATS = ("png", "jpg")
+REPORTED_NAMES = 1000  # names listed per report entry; the count is always complete
 
 
 def _output_paths(dst: Path, record: FaceRecord, image_format: str) -> tuple[Path, Path]:
@@ -48,6 +55,15 @@ def _metadata_text(records: list[FaceRecord], attributes: tuple[str, ...], image
         row.update({name: int(record.labels[name]) for name in attributes})
         lines.append(json.dumps(row))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _name_list(names: Sequence[str]) -> dict[str, Any]:
+    return {"count": len(names), "names": list(names[:REPORTED_NAMES]), "truncated": len(names) > REPORTED_NAMES}
+
+
+def _skipped_warning(names: Sequence[str], what: str, src: Path) -> str:
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return f"{len(names)} {what} in {src} and were left out: {shown} (listed in prepare_report.json)"
 
 
 def _dataset_sketch(record: FaceRecord, size: int) -> torch.Tensor:
@@ -68,6 +84,7 @@ def prepare_dataset(
     use_dataset_sketches: bool = False,
     extractor: SketchExtractor | None = None,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Prepare ``src`` (in ``format_name`` layout) into the image folder ``dst``; returns the report dict.
 
@@ -78,6 +95,12 @@ def prepare_dataset(
         image_format: ``"png"`` (lossless) or ``"jpg"`` (quality 95) for the photos; sketches are always PNG.
         use_dataset_sketches: use the dataset's own sketches (e.g. CelebAMask-HQ ``hed_edge_256``) where a photo
             has one, instead of extracting.
+        progress: show progress (a bar on a terminal, a line per 10 % in a log; see s2fgan_hf.progress).
+        overwrite: delete the outputs of an earlier run in ``dst`` first and rebuild. Without it, a ``dst`` made
+            with other settings is refused (``SettingsMismatchError``, a ``ValueError``).
+
+    The report's ``warnings`` lists what the caller should show: annotation rows without a photo, photos without
+    a row, a folder without a settings file.
     """
     if image_format not in IMAGE_FORMATS:
         raise ValueError(f"image_format must be one of {IMAGE_FORMATS}, got {image_format!r}")
@@ -92,14 +115,28 @@ def prepare_dataset(
     duplicates = [name for name, count in Counter(r.name for r in records).items() if count > 1]
     if duplicates:
         raise ValueError(f"several photos share the file stem(s) {duplicates[:5]}; output names must be unique")
+    extractor = extractor or SketchExtractor()
+    settings = {
+        "source": str(src),
+        "format": format_name,
+        "size": size,
+        "image_format": image_format,
+        "sketch_source": "dataset sketches where present, else extracted" if use_dataset_sketches else "extracted",
+        "extractor": dataclasses.asdict(extractor),
+    }
+    warnings = reconcile_settings(dst, settings, overwrite=overwrite)
+    missing_photos, unlabelled = list(reader.rows_without_image), list(reader.images_without_row)
+    if missing_photos:
+        warnings.append(_skipped_warning(missing_photos, "attribute row(s) have no photo file", src))
+    if unlabelled:
+        warnings.append(_skipped_warning(unlabelled, "photo(s) have no attribute row", src))
     for folder in (dst / "images", dst / "sketches"):
         folder.mkdir(parents=True, exist_ok=True)
     stale = remove_stale_temporaries(dst, dst / "images", dst / "sketches")
-    extractor = extractor or SketchExtractor()
     todo = [r for r in records if not all(p.is_file() for p in _output_paths(dst, r, image_format))]
     failed: list[dict[str, str]] = []
     processed = 0
-    with tqdm(total=len(todo), desc="prepare-data", unit="img", disable=not progress) as bar:
+    with progress_bar(total=len(todo), desc="prepare-data", unit="img", enabled=progress) as bar:
         for start in range(0, len(todo), batch_size):
             batch, photos, given = [], [], {}
             for record in todo[start : start + batch_size]:
@@ -139,6 +176,9 @@ def prepare_dataset(
         "skipped_existing": len(records) - len(todo),
         "num_failed": len(failed),
         "failed": failed,
+        "rows_without_image": _name_list(missing_photos),
+        "images_without_row": _name_list(unlabelled),
+        "warnings": warnings,
         "stale_temporaries_removed": stale,
         "metadata_written": metadata_written,
         "split_counts": dict(Counter(r.split for r in kept)),
@@ -151,6 +191,11 @@ def prepare_dataset(
 
 
 def _run(args: argparse.Namespace) -> int:
+    from s2fgan_hf.cli_inputs import check_device, check_input_folder, writable_folder
+
+    check_input_folder(Path(args.src), "source folder")
+    check_device(args.device)
+    writable_folder(Path(args.dst), "output folder")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     report = prepare_dataset(
@@ -164,7 +209,10 @@ def _run(args: argparse.Namespace) -> int:
         image_format=args.image_format,
         use_dataset_sketches=args.dataset_sketches,
         progress=not args.no_progress,
+        overwrite=args.overwrite,
     )
+    for warning in report["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     print(
         f"prepare-data: {report['processed']} processed, {report['skipped_existing']} already done, "
         f"{report['num_failed']} failed, {report['seconds']:.1f} s; report: {Path(args.dst) / 'prepare_report.json'}"
@@ -191,7 +239,13 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset-sketches", action="store_true", help="use the dataset's own sketches (e.g. HED maps) when present"
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete the photos, sketches and metadata of an earlier run in DST and rebuild (needed to change "
+        "--size, --image-format, --format or --dataset-sketches for an existing DST)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress display")
     parser.set_defaults(func=_run)
 
 
@@ -206,11 +260,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m s2fgan_hf.data.prepare SRC DST --format ...``."""
-    parser = argparse.ArgumentParser(prog="s2fgan prepare-data", description=__doc__.split("\n\n")[0])
-    _add_arguments(parser)
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """Stand-alone entry point: ``python -m s2fgan_hf.data.prepare SRC DST --format ...`` (same as the CLI's)."""
+    from s2fgan_hf.cli import main as cli_main
+
+    return cli_main(["prepare-data", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

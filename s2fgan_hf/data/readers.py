@@ -108,14 +108,23 @@ class FaceReader(Sequence):
         records: the indexed photos.
         attribute_names: attributes of the vector, in order. Each must be a label of every record.
         available_attributes: every label the dataset provides (written to prepared metadata).
+        rows_without_image: annotation rows (file names) whose photo is not on disk; they are not indexed.
+        images_without_row: photos (file names) that have no annotation row; they are not indexed.
     """
 
     def __init__(
-        self, records: list[FaceRecord], attribute_names: Sequence[str], available_attributes: Sequence[str]
+        self,
+        records: list[FaceRecord],
+        attribute_names: Sequence[str],
+        available_attributes: Sequence[str],
+        rows_without_image: Sequence[str] = (),
+        images_without_row: Sequence[str] = (),
     ) -> None:
         self.records = records
         self.attribute_names = tuple(attribute_names)
         self.available_attributes = tuple(available_attributes)
+        self.rows_without_image = tuple(rows_without_image)
+        self.images_without_row = tuple(images_without_row)
         missing = [a for a in self.attribute_names if a not in self.available_attributes]
         if missing:
             raise KeyError(
@@ -170,7 +179,8 @@ class CelebAMaskHQReader(FaceReader):
         sketch_dir: optional folder of ready sketches named like the photos (e.g. S2FGAN's ``hed_edge_256``);
             default: the first existing of ``hed_edge_256``, ``hed_edges_256``, ``sketches``, ``sketch``.
 
-    Only photos that have an annotation row are indexed; split: index % 20 == 0 → test (official).
+    Only photos that have an annotation row are indexed (the others, and rows without a photo, are listed in
+    ``images_without_row`` / ``rows_without_image``); split: index % 20 == 0 → test (official).
     """
 
     IMAGE_DIRS = ("CelebA-HQ-img", "images", "images_1024", "img")
@@ -197,15 +207,18 @@ class CelebAMaskHQReader(FaceReader):
         names, rows = parse_attribute_file(annotation_file)
         sketch_folder = _find_dir(root, sketch_dir, self.SKETCH_DIRS, "sketch")
         sketches = _list_images(sketch_folder) if sketch_folder is not None else {}
-        records = []
+        records, matched, unlabelled = [], set(), []
         for stem, path in _list_images(images_folder).items():
-            labels = rows.get(path.name) or rows.get(f"{stem}.jpg")
-            if labels is None:
+            key = path.name if path.name in rows else f"{stem}.jpg"
+            if key not in rows:
+                unlabelled.append(path.name)
                 continue
+            matched.add(key)
             split = celebamask_hq_split(int(stem)) if stem.isdigit() else number_rule_split(stem)
-            records.append(FaceRecord(stem, path, sketches.get(stem), labels, split))
+            records.append(FaceRecord(stem, path, sketches.get(stem), rows[key], split))
         records.sort(key=lambda r: _sort_key(r.name))
-        super().__init__(records, attribute_names, names)
+        missing = [key for key in rows if key not in matched]
+        super().__init__(records, attribute_names, names, missing, unlabelled)
 
 
 class CelebAReader(FaceReader):
@@ -219,6 +232,9 @@ class CelebAReader(FaceReader):
         attribute_file: default ``root/list_attr_celeba.txt``.
         partition_file: default ``root/list_eval_partition.txt`` if present (official split); otherwise the number
             rule of :func:`~s2fgan_hf.data.splits.number_rule_split` (file number % 10 == 0 → test).
+
+    Photos without an annotation row and rows without a photo are not indexed; they are listed in
+    ``images_without_row`` / ``rows_without_image``.
     """
 
     IMAGE_DIRS = ("img_align_celeba", "images", "img_align_celeba_png", "img")
@@ -243,15 +259,18 @@ class CelebAReader(FaceReader):
             partition_file = root / "list_eval_partition.txt"
         partition = read_celeba_partition(partition_file) if partition_file is not None else None
         self.split_source = "official partition file" if partition is not None else "file number % 10 == 0 → test"
-        records = []
+        records, matched, unlabelled = [], set(), []
         for stem, path in _list_images(images_folder).items():
             # The png release of CelebA keeps the .jpg names in its annotation files.
             key = path.name if path.name in rows else f"{stem}.jpg"
             if key not in rows:
+                unlabelled.append(path.name)
                 continue
+            matched.add(key)
             split = partition.get(key) if partition is not None else None
             records.append(FaceRecord(stem, path, None, rows[key], split or number_rule_split(stem)))
-        super().__init__(records, attribute_names, names)
+        missing = [key for key in rows if key not in matched]
+        super().__init__(records, attribute_names, names, missing, unlabelled)
 
 
 class ImageFolderReader(FaceReader):

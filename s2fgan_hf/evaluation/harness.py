@@ -21,9 +21,9 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from ..modeling_s2fgan import S2FGAN
+from ..progress import progress as progress_lines
 from .attribute_classifier import AttributeClassifier
 from .metrics import frechet_distance, kernel_inception_distance, l1, psnr, ssim
 
@@ -84,7 +84,7 @@ def evaluate(
     acc = _Accumulator()
     size = model.config.image_size
 
-    for batch in tqdm(batches, desc="evaluate", total=total, disable=not progress):
+    for batch in progress_lines(batches, desc="evaluate", total=total, unit="batch", enabled=progress):
         photo = batch["image"].to(device, torch.float32)
         if photo.shape[-1] != size:
             photo = F.interpolate(photo, size=(size, size), mode="bilinear", antialias=True, align_corners=False)

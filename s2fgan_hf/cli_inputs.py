@@ -1,0 +1,112 @@
+"""Checks the ``s2fgan`` subcommands run on their inputs before any slow work (loading a model, a dataset).
+
+Each check raises :class:`InputError` with a one-line message that names the bad value and the flag it came
+from; the dispatcher in :mod:`s2fgan_hf.cli` prints it as ``error: ...`` and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .modeling_s2fgan import S2FGAN
+
+
+class InputError(Exception):
+    """A problem with what the user asked for (a path, a flag value); its message is the whole explanation."""
+
+
+def check_device(name: str, flag: str = "--device") -> str:
+    """``name`` if it is a torch device this machine has (``cpu``, ``cuda``, ``cuda:1``, ``mps``...)."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError, TypeError):
+        raise InputError(f"{flag} {name!r} is not a torch device; use e.g. cpu, cuda, cuda:0 or mps") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InputError(f"{flag} {name!r}: CUDA is not available on this machine (use {flag} cpu)")
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
+            raise InputError(f"{flag} {name!r}: this machine has {count} CUDA device(s) (cuda:0..cuda:{count - 1})")
+    if device.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        raise InputError(f"{flag} {name!r}: MPS is not available on this machine (use {flag} cpu)")
+    return name
+
+
+def load_model_checked(model: str | None, device: str, flag: str = "--model") -> S2FGAN:
+    """:func:`s2fgan_hf.loading.load_model`, with a missing or unloadable model turned into an :class:`InputError`."""
+    from .hub import CheckpointError
+    from .loading import MODEL_ENV, load_model
+
+    if model:
+        source, hint = f"{flag} {model!r}", f"; leave {flag} out to use the bundled model"
+    elif os.environ.get(MODEL_ENV):
+        source, hint = f"${MODEL_ENV}={os.environ[MODEL_ENV]!r}", f"; unset {MODEL_ENV} to use the bundled model"
+    else:
+        source, hint = "bundled model", ""
+    try:
+        return load_model(model, device=device)
+    except FileNotFoundError as error:
+        raise InputError(f"{source}: {one_line(error)}{hint}") from error
+    except (OSError, ValueError, CheckpointError) as error:
+        raise InputError(f"{source}: {one_line(error)}") from error
+
+
+def one_line(error: BaseException) -> str:
+    """The message of ``error`` on one line (``strerror: filename`` for OS errors, the type name if empty)."""
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        text = f"{error.strerror}: {error.filename}"
+    elif isinstance(error, KeyError) and len(error.args) == 1:
+        text = str(error.args[0])
+    else:
+        text = str(error)
+    text = " ".join(text.split())
+    return text or type(error).__name__
+
+
+def check_input_files(paths: Iterable[Path], what: str) -> None:
+    """Every path is an existing file (not a folder); the error lists the ones that are not."""
+    paths = list(paths)
+    folders = [str(p) for p in paths if p.is_dir()]
+    if folders:
+        raise InputError(f"{what} must be files, not folders: {', '.join(folders)}")
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise InputError(f"{what} not found: {', '.join(missing)}")
+
+
+def check_input_folder(path: Path, what: str) -> None:
+    """``path`` is an existing folder."""
+    if not path.exists():
+        raise InputError(f"{what} {str(path)!r} does not exist")
+    if not path.is_dir():
+        raise InputError(f"{what} {str(path)!r} is not a folder")
+
+
+def writable_folder(path: Path, flag: str) -> Path:
+    """Check ``path`` is, or can be created as, a folder a file can be written in; returns ``path``.
+
+    Nothing is created: the check writes and removes a hidden temporary file in ``path`` or, if it does not exist
+    yet, in its nearest existing parent. That also catches read-only mounts and ACLs that permission bits do not
+    show (and works when running as root).
+    """
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        what = "exists and is not a folder" if existing == path else f"cannot be created: {str(existing)!r} is a file"
+        raise InputError(f"{flag} {str(path)!r} {what}")
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=".tmp-write-check-", dir=existing)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InputError(f"{flag} {str(path)!r}: cannot write in {str(existing)!r} ({reason})") from None
+    return path
