@@ -28,6 +28,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--strengths", type=float, nargs="+", default=[-2.0, -1.0, 1.0, 2.0])
     p.add_argument("--attributes", nargs="+", default=None, help="attributes to edit (default: all of the model's)")
     p.add_argument("--grid-attributes", nargs="+", default=["Smiling", "Male", "Young", "Eyeglasses"])
+    p.add_argument(
+        "--styles",
+        nargs="+",
+        default=None,
+        help="also compare both branches on the test split drawn in these styles (stored, edges, marker, pencil, "
+        "sparse): sharpness, Fréchet distance, fidelity AUCs (needs --data prepared at 2x the model size)",
+    )
+    p.add_argument("--slider-style", default="stored", help="sketch style of the slider evaluation (default: stored)")
+    p.add_argument("--drawings", type=Path, default=None, help="a folder of real drawings to compare branches on")
+    p.add_argument("--drawing-photos", type=Path, default=None, help="the photos matched to --drawings (same stems)")
+    p.add_argument("--drawing-attributes", type=Path, default=None, help="CelebA-style attribute CSV of the photos")
+    p.add_argument("--drawing-crop", type=float, default=1.0, help="centred fraction of drawings/photos to keep")
+    p.add_argument("--freehand", type=Path, default=None, help="a folder of unlabelled drawings: grid only")
     p.add_argument("--device", default="cpu")
     p.add_argument("-o", "--output", type=Path, default=Path("evaluation"), help="output folder")
     p.set_defaults(func=run)
@@ -45,6 +58,20 @@ def command_line(args: argparse.Namespace) -> str:
     parts += ["--batch-size", str(args.batch_size), "--strengths", *(f"{s:g}" for s in args.strengths)]
     if args.attributes:
         parts += ["--attributes", *args.attributes]
+    if args.styles:
+        parts += ["--styles", *args.styles]
+    if args.slider_style != "stored":
+        parts += ["--slider-style", args.slider_style]
+    for flag, value in (
+        ("--drawings", args.drawings),
+        ("--drawing-photos", args.drawing_photos),
+        ("--drawing-attributes", args.drawing_attributes),
+        ("--freehand", args.freehand),
+    ):
+        if value is not None:
+            parts += [flag, str(value)]
+    if args.drawing_crop != 1.0:
+        parts += ["--drawing-crop", f"{args.drawing_crop:g}"]
     parts += ["-o", str(args.output)]
     return shlex.join(parts)
 
@@ -57,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from .evaluation.attribute_classifier import AttributeClassifier
     from .evaluation.grids import attribute_sweep_grid
     from .evaluation.harness import evaluate, results_to_markdown
+    from .evaluation.held_out_sets import SET_STYLES, styled_set
     from .loading import bundled_classifier_path
 
     # Checks that need no model first, and the output folder before an evaluation that can take hours.
@@ -75,12 +103,16 @@ def run(args: argparse.Namespace) -> int:
         classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)
     except (OSError, ValueError) as error:
         raise InputError(f"--classifier {str(classifier_source)!r}: {one_line(error)}") from error
-    dataset = PreparedSketchFaceDataset(
-        args.data,
-        attribute_names=model.attribute_names,
-        split=None if args.split == "all" else args.split,
-        image_size=model.config.image_size,
-    )
+    for style in [*(args.styles or []), args.slider_style]:
+        if style not in SET_STYLES:
+            raise InputError(f"unknown sketch style {style!r}; accepted: {', '.join(SET_STYLES)}")
+    split = None if args.split == "all" else args.split
+    if args.slider_style == "stored":
+        dataset = PreparedSketchFaceDataset(
+            args.data, attribute_names=model.attribute_names, split=split, image_size=model.config.image_size
+        )
+    else:
+        dataset = styled_set(args.data, args.slider_style, model.config.image_size, model.attribute_names, split)
     if len(dataset) == 0:
         raise InputError(f"--data {str(args.data)!r} has no images in split {args.split!r} (try --split all)")
     if args.limit:
@@ -100,5 +132,47 @@ def run(args: argparse.Namespace) -> int:
     grid = attribute_sweep_grid(model, first["sketch"], grid_attrs, photos=first["image"])
     grid.save(args.output / "sweep.png")
     print(results_to_markdown(results))
+    if args.styles or args.drawings or args.freehand:
+        run_branch_sets(args, model, classifier, split)
     print(f"wrote {args.output / 'results.json'}, results.md and sweep.png")
     return 0
+
+
+def run_branch_sets(args: argparse.Namespace, model, classifier, split: str | None) -> None:
+    """Both branches side by side on each style and drawing set: ``branches.json``, ``branches.md``, grids."""
+    import torch
+
+    from .evaluation.branches import FIDELITY_ATTRIBUTES, branches_to_markdown, evaluate_branches
+    from .evaluation.grids import attribute_sweep_grid
+    from .evaluation.held_out_sets import DrawingSet, styled_batches, styled_set
+
+    size, per_set = model.config.image_size, {}
+    grid_attrs = [a for a in ("Smiling", "Male", "Young") if a in model.attribute_names]
+    for style in args.styles or []:
+        dataset = styled_set(args.data, style, size, FIDELITY_ATTRIBUTES, split, args.limit)
+        batches = styled_batches(dataset, args.batch_size)
+        total = -(-len(dataset) // args.batch_size)
+        per_set[style] = evaluate_branches(model, classifier, batches, total=total, desc=style)
+        first = next(styled_batches(dataset, 6))
+        attribute_sweep_grid(model, first["sketch"], grid_attrs, photos=first["image"]).save(
+            args.output / f"grid_{style}.png"
+        )
+    if args.drawings:
+        drawings = DrawingSet(
+            args.drawings, size, FIDELITY_ATTRIBUTES, args.drawing_photos, args.drawing_attributes, args.drawing_crop
+        )
+        name = args.drawings.name
+        if drawings.photos is not None and drawings.labels is not None:
+            per_set[name] = evaluate_branches(model, classifier, drawings.batches(args.batch_size), desc=name)
+        sketches = [drawings.drawing(i) for i in range(min(6, len(drawings)))]
+        photos = [drawings.photo(i) for i in range(len(sketches))] if drawings.photos is not None else None
+        photos_tensor = torch.stack(photos) if photos else None
+        attribute_sweep_grid(model, sketches, grid_attrs, photos=photos_tensor).save(args.output / f"grid_{name}.png")
+    if args.freehand:
+        freehand = DrawingSet(args.freehand, size)
+        sketches = [freehand.drawing(i) for i in range(len(freehand))]
+        attribute_sweep_grid(model, sketches, grid_attrs).save(args.output / "grid_freehand.png")
+    if per_set:
+        (args.output / "branches.json").write_text(json.dumps(per_set, indent=2))
+        (args.output / "branches.md").write_text(branches_to_markdown(per_set))
+        print(branches_to_markdown(per_set))

@@ -170,7 +170,8 @@ def evaluate(
                 entry["real_photo_present_rate"] = slot["real_present"] / slot["real_present_n"]
             else:
                 entry["flip_rate"] = slot["flip"] / slot["flip_n"] if slot["flip_n"] else float("nan")
-                entry["others_unchanged"] = slot["others_kept"] / slot["others_kept_n"]
+                kept_n = slot["others_kept_n"]  # 0 when a single attribute is evaluated
+                entry["others_unchanged"] = slot["others_kept"] / kept_n if kept_n else float("nan")
                 entry["identity_cosine"] = slot["identity_cos"] / slot["identity_cos_n"]
                 entry["identity_ssim"] = slot["identity_ssim"] / slot["identity_ssim_n"]
             per[f"{s:+g}"] = entry

@@ -1,0 +1,128 @@
+"""Drawing styles, the grey sketch normalisation shared by training and inference, and sketch input validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from s2fgan_hf import S2FGAN, S2FGANConfig
+from s2fgan_hf.data.dataset import PreparedSketchFaceDataset
+from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler, render_style
+from s2fgan_hf.image_processing import sketch_to_tensor
+from s2fgan_hf.sketch_normalization import normalize_grey_sketch
+
+from .training.conftest import FIXTURE_DIR
+
+
+def _face_inputs(size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """A synthetic 'photo' (dark hair band, mid-grey face, dark mouth) and its edge map, [1, C, size, size]."""
+    photo = torch.full((1, 3, size, size), 0.7)
+    photo[..., : size // 4, :] = 0.15  # hair
+    photo[..., 3 * size // 4 :, size // 3 : 2 * size // 3] = 0.2  # mouth / chin shadow
+    edges = torch.ones(1, 1, size, size)
+    edges[..., size // 4, :] = 0.0
+    edges[..., size // 8 : 7 * size // 8, size // 6] = 0.0
+    return photo, edges
+
+
+def test_normalisation_keeps_thin_lines_and_grey_shading():
+    x = torch.ones(1, 1, 128, 128)
+    x[..., 40, 10:110] = 0.0  # a 1 px line at 2x the model size
+    x[..., 80:120, 20:100] = 0.6  # a shaded region (hatching seen from afar)
+    out = normalize_grey_sketch(x, 64)
+    assert out.shape == (1, 1, 64, 64) and out.min() >= -1 and out.max() <= 1
+    assert out[..., 20, 10:50].max() < 0.0  # the line stays visibly dark at 64 px
+    shade = out[..., 45:55, 15:45]
+    assert -0.95 < float(shade.mean()) < 0.5  # shading stays a grey tone, neither paper nor solid ink
+    assert out[..., 2:8, 2:8].min() == 1.0  # paper stays paper
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 1.0])
+def test_flat_images_are_not_sketches(value):
+    flat = torch.full((1, 1, 128, 128), value)
+    with pytest.raises(ValueError, match="no strokes"):
+        normalize_grey_sketch(flat, 64)
+    assert normalize_grey_sketch(flat, 64, strict=False).shape == (1, 1, 64, 64)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_each_style_renders_deterministically(style):
+    photo, edges = _face_inputs(128)
+    a = render_style(style, photo, edges, torch.Generator().manual_seed(3))
+    b = render_style(style, photo, edges, torch.Generator().manual_seed(3))
+    assert a.shape == (1, 1, 128, 128) and torch.equal(a, b)
+    assert 0.0 <= float(a.min()) and float(a.max()) <= 1.0
+    assert float((a < 0.5).float().mean()) > 0.001  # it drew something
+
+
+def test_styles_differ_and_pencil_keeps_grey_levels():
+    photo, edges = _face_inputs(128)
+    drawn = {s: render_style(s, photo, edges, torch.Generator().manual_seed(0)) for s in STYLES}
+    ink = {s: float((d < 0.5).float().mean()) for s, d in drawn.items()}
+    assert ink["marker"] > ink["edges"]  # thicker strokes
+    assert ink["sparse"] < ink["edges"]  # parts missing
+    grey = ((drawn["pencil"] > 0.1) & (drawn["pencil"] < 0.9)).float().mean()
+    assert float(grey) > 0.02  # shading: grey levels, not a binary map
+    with pytest.raises(ValueError, match="unknown drawing style"):
+        render_style("watercolour", photo, edges)
+
+
+def test_sampler_and_styled_dataset_are_seeded_per_item():
+    sampler = SketchStyleSampler(32)
+    kwargs = dict(split="train", image_size=32, sketch_styles=sampler, style_seed=0)
+    first, second = PreparedSketchFaceDataset(FIXTURE_DIR, **kwargs), PreparedSketchFaceDataset(FIXTURE_DIR, **kwargs)
+    item = first[2]
+    assert item["image"].shape == (3, 32, 32) and item["sketch"].shape == (1, 32, 32)
+    assert -1.0 <= float(item["sketch"].min()) and float(item["sketch"].max()) <= 1.0
+    assert torch.equal(item["sketch"], second[2]["sketch"])
+    assert not torch.equal(item["sketch"], first[3]["sketch"])
+    with pytest.raises(ValueError, match="unknown or no drawing styles"):
+        SketchStyleSampler(32, ("edges", "oil"))
+
+
+def _grey_model() -> S2FGAN:
+    torch.manual_seed(0)
+    return S2FGAN(S2FGANConfig.from_preset("tiny-32", sketch_normalization="grey")).eval()
+
+
+def test_grey_models_keep_shading_that_binary_models_threshold():
+    drawing = np.full((256, 256), 255, dtype=np.uint8)
+    drawing[60:70, 30:220] = 0  # a thick stroke
+    drawing[150:220, 60:200] = 150  # pencil shading
+    grey = sketch_to_tensor(drawing, 32, normalization="grey")
+    binary = sketch_to_tensor(drawing, 32)
+    assert set(binary.unique().tolist()) <= {-1.0, 1.0}
+    assert len(grey.unique()) > 4  # grey levels survive
+    model = _grey_model()
+    assert torch.equal(model.prepare_sketches(drawing), grey)
+    batch = grey.expand(2, -1, -1, -1).clone()
+    assert torch.equal(model.prepare_sketches(batch), batch)  # a normalised batch at model size passes through
+
+
+@pytest.mark.parametrize(
+    ("sketch", "match"),
+    [
+        (np.full((64, 64), 255, dtype=np.uint8), "no strokes"),
+        (np.zeros((64, 64), dtype=np.uint8), "no strokes"),
+        (np.full((64, 64), 128, dtype=np.uint8), "no strokes"),
+        (np.zeros((1, 1), dtype=np.uint8), "at least 16"),
+        (np.zeros((64, 64), dtype=np.int8), "int8"),
+        (np.full((64, 64), -5, dtype=np.int64), "negative"),
+        (np.zeros((64, 64), dtype=np.complex64), "complex"),
+    ],
+)
+@pytest.mark.parametrize("normalization", ["binary", "grey"])
+def test_inputs_that_cannot_be_sketches_are_rejected(sketch, match, normalization):
+    with pytest.raises((ValueError, TypeError), match=match):
+        sketch_to_tensor(sketch, 32, normalization=normalization)
+
+
+def test_float_images_in_unit_range_are_read_as_drawings():
+    arr = np.ones((64, 64), dtype=np.float32)
+    arr[30:33, 5:60] = 0.0
+    image = Image.fromarray(arr, mode="F")
+    for normalization in ("binary", "grey"):
+        out = sketch_to_tensor(image, 32, normalization=normalization)
+        assert float(out.min()) < 0 and float((out < 0).float().mean()) < 0.3  # a line, not a blank or black page
