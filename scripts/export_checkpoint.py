@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from huggingface_hub import HfApi, ModelCard  # noqa: E402
 
-from s2fgan_hf import S2FGAN  # noqa: E402
+from s2fgan_hf import S2FGAN, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.data.atomic_io import atomic_write_text  # noqa: E402
 
 # Card metadata for weights trained on CelebA / CelebA-HQ / CelebAMask-HQ (their agreements: non-commercial research).
@@ -35,6 +35,13 @@ WEIGHTS_LICENSES = {
         "license_link": "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html",
     },
 }
+
+
+def _architecture(config) -> dict:
+    """The config fields that decide tensor shapes (not the inference-time sketch normalisation)."""
+    fields = config.to_dict()
+    fields.pop("sketch_normalization", None)
+    return fields
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +57,13 @@ def main(argv: list[str] | None = None) -> None:
         help="terms the weights inherit from their training data (default: the code's MIT)",
     )
     p.add_argument("--card-copy", type=Path, default=None, help="also write the rendered card here")
+    p.add_argument(
+        "--discriminator",
+        type=Path,
+        default=None,
+        help="the discriminator to ship in OUTPUT/discriminator, so fine-tuning does not start a new one (default: "
+        "SOURCE/../discriminator when it exists; pass 'none' to leave it out)",
+    )
     p.add_argument(
         "--push-to-hub",
         metavar="REPO_ID",
@@ -67,6 +81,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.evaluation:
         kwargs["evaluation"] = args.evaluation.read_text()
     model.save_pretrained(args.output, model_card_kwargs=kwargs)
+    discriminator_dir = args.discriminator or args.source.parent / "discriminator"
+    if str(discriminator_dir) != "none" and (discriminator_dir / "config.json").is_file():
+        discriminator = S2FGANDiscriminator.from_pretrained(discriminator_dir)
+        if _architecture(discriminator.config) != _architecture(model.config):
+            raise SystemExit(f"error: {discriminator_dir} was trained for another architecture than {args.source}")
+        discriminator.config = model.config  # the same architecture; keep one config in the folder
+        discriminator._hub_mixin_config = model.config.to_dict()
+        discriminator.save_pretrained(args.output / "discriminator")
+    elif args.discriminator is not None and str(args.discriminator) != "none":
+        raise SystemExit(f"error: no discriminator (config.json) in {args.discriminator}")
     card_path = args.output / "README.md"
     if args.weights_license:
         card = ModelCard.load(card_path)
@@ -76,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.card_copy:
         args.card_copy.unlink(missing_ok=True)  # may be a symlink to the template
         shutil.copyfile(card_path, args.card_copy)
-    size = sum(f.stat().st_size for f in args.output.iterdir()) / 1e6
+    size = sum(f.stat().st_size for f in args.output.rglob("*") if f.is_file()) / 1e6
     print(f"exported {args.source} -> {args.output} ({size:.1f} MB)")
     if args.push_to_hub:
         # Upload the folder as written: `model.push_to_hub` would re-render the card without the training notes,

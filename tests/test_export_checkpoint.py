@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from huggingface_hub import ModelCard
 
-from s2fgan_hf import S2FGAN, S2FGANConfig
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 
 from .fake_hub import FakeHub
 
@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_export_writes_the_card_and_pushes_the_folder_as_written(tmp_path: Path):
     torch.manual_seed(0)
     S2FGAN(S2FGANConfig.from_preset("tiny-32")).save_pretrained(tmp_path / "run" / "generator_ema")
+    discriminator = S2FGANDiscriminator(S2FGANConfig.from_preset("tiny-32"))
+    discriminator.save_pretrained(tmp_path / "run" / "discriminator")  # shipped beside it (fine-tuning keeps it)
     (tmp_path / "training.md").write_text("Trained for 3 steps on nothing at all.\n")
     (tmp_path / "evaluation.md").write_text("| reconstruction | L1 |\n|---|---|\n| from sketch | 0.9 |\n")
     out, card_copy = tmp_path / "export", tmp_path / "model_card.md"
@@ -51,6 +53,10 @@ def test_export_writes_the_card_and_pushes_the_folder_as_written(tmp_path: Path)
     assert (tmp_path / "training.md").read_text() == "Trained for 3 steps on nothing at all.\n"
     assert files["README.md"].decode() == card_text
     assert files["model.safetensors"] == (out / "model.safetensors").read_bytes()
+    assert "discriminator/model.safetensors" in files
+    shipped = S2FGANDiscriminator.from_pretrained_subfolder(out)
+    for a, b in zip(shipped.state_dict().values(), discriminator.state_dict().values()):
+        assert torch.equal(a, b)
     card = ModelCard(card_text)
     assert card.data.license == "other" and card.data.license_name == "celeba-non-commercial-research"
     assert "Trained for 3 steps on nothing at all." in card.text and "| from sketch | 0.9 |" in card.text
