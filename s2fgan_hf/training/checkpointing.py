@@ -132,9 +132,10 @@ def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> Non
     theirs = S2FGANConfig.from_dict(saved)
     if theirs == config:
         return
-    mine = config.to_dict()
+    saved = json.loads(json.dumps(theirs.to_dict()))  # lists, not tuples, on both sides
+    mine = json.loads(json.dumps(config.to_dict()))
     fields = [
-        f"{k}: checkpoint {saved[k]!r} vs this run {mine[k]!r}" for k in mine if k != "preset" and saved[k] != mine[k]
+        f"{k}: checkpoint {saved[k]} vs this run {mine[k]}" for k in mine if k != "preset" and saved[k] != mine[k]
     ]
     run_file = path.parent / "config.json"
     run_args = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
@@ -147,7 +148,7 @@ def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> Non
     raise ValueError(
         f"cannot resume from {path}: it was made for {_run_origin(run_args, saved)} (preset "
         f"{saved.get('preset') or 'custom'}, {saved['image_size']} px), but this run built "
-        f"{config.preset or 'a custom'} {config.variant} model at {config.image_size} px "
+        f"a {config.preset or 'custom'} {config.variant} model at {config.image_size} px "
         f"({'; '.join(fields[:6])}). Resume with the same model arguments as the run that made it: {fix}"
     )
 
