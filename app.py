@@ -45,6 +45,21 @@ sit; it is never sent to the model). The face updates after each stroke; the sli
 still works. You can also start from an example or from the sketch of a photo."""
 
 
+class AttributeSlider(gr.Slider):
+    """A ``gr.Slider`` that hands its raw value to the app, which checks it (``FaceEditor.attributes``).
+
+    Gradio's own check gives an API caller who sends text a generic "upstream Gradio app has raised an exception"
+    and never names the attribute; the app's check names it and the accepted range. The browser shows a plain
+    slider (same front-end component).
+    """
+
+    def get_block_name(self) -> str:
+        return "slider"
+
+    def preprocess(self, payload: Any) -> Any:
+        return payload
+
+
 def guide_image(assets: Path = ASSETS) -> Image.Image:
     """The guide as an opaque ``LA`` canvas background (plain white if the asset is missing)."""
     path = assets / "guide.png"
@@ -119,8 +134,6 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         try:
             if not sketch:
                 raise SketchError(EMPTY_MESSAGE)
-            if attributes is not None and not isinstance(attributes, dict):
-                raise SketchError('attributes must be a JSON object such as {"Smiling": 1.5}')
             return editor.render(strokes_from_image(sketch), attributes, bool(reframe)).face
         except SketchError as error:
             raise gr.Error(str(error), print_exception=False) from error
@@ -169,7 +182,7 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
             for start in range(0, len(names), SLIDERS_PER_ROW):
                 with gr.Row():
                     sliders += [
-                        gr.Slider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "))
+                        AttributeSlider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "))
                         for name in names[start : start + SLIDERS_PER_ROW]
                     ]
         values, labels = example_values(guide, assets)
