@@ -45,19 +45,20 @@ sit; it is never sent to the model). The face updates after each stroke; the sli
 still works. You can also start from an example or from the sketch of a photo."""
 
 
-class AttributeSlider(gr.Slider):
-    """A ``gr.Slider`` that hands its raw value to the app, which checks it (``FaceEditor.attributes``).
+def _raw_value(payload: Any) -> Any:
+    return payload
 
-    Gradio's own check gives an API caller who sends text a generic "upstream Gradio app has raised an exception"
-    and never names the attribute; the app's check names it and the accepted range. The browser shows a plain
-    slider (same front-end component).
+
+def attribute_slider(name: str, low: float, high: float) -> gr.Slider:
+    """A slider whose raw value goes to the app, which checks it (``FaceEditor.attributes``).
+
+    Gradio's own check answers an API caller who sends text or ``null`` with a generic "upstream Gradio app has
+    raised an exception" and never names the attribute; the app's check names it and the accepted range. (The
+    instance's ``preprocess`` is replaced: subclassing ``gr.Slider`` would make Gradio write an ``app.pyi``.)
     """
-
-    def get_block_name(self) -> str:
-        return "slider"
-
-    def preprocess(self, payload: Any) -> Any:
-        return payload
+    slider = gr.Slider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "))
+    slider.preprocess = _raw_value  # type: ignore[method-assign]
+    return slider
 
 
 def guide_image(assets: Path = ASSETS) -> Image.Image:
@@ -181,10 +182,7 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
             sliders = []
             for start in range(0, len(names), SLIDERS_PER_ROW):
                 with gr.Row():
-                    sliders += [
-                        AttributeSlider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "))
-                        for name in names[start : start + SLIDERS_PER_ROW]
-                    ]
+                    sliders += [attribute_slider(name, low, high) for name in names[start : start + SLIDERS_PER_ROW]]
         values, labels = example_values(guide, assets)
         if values:
             gr.Examples(values, inputs=[sketch], example_labels=labels, label="Examples (click, then edit)")
