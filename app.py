@@ -177,6 +177,7 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
                     format="png",
                     interactive=False,
                     height=160,
+                    elem_id="model-input",
                 )
         with gr.Accordion("Attributes", open=True):
             sliders = []
@@ -197,8 +198,13 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         api_face = gr.Image(type="pil", format="png", visible=False, label="face")
 
         live = dict(trigger_mode="always_last", concurrency_limit=1, concurrency_id="model", show_progress="minimal")
+        # `.input` fires as a stroke ends, but the browser then still reads the canvas and uploads it; with strokes
+        # in quick succession those reads overtake each other, and the last request the server ran could hold an
+        # older canvas. `.change` fires once the editor has uploaded the canvas after the last stroke, so a run
+        # with the final drawing always comes last (docs/reliability-app.md). `.input` stays for the first stroke
+        # after page load, whose `.change` Gradio swallows.
         gr.on(
-            [sketch.input, reframe_box.input, *[s.release for s in sliders]],
+            [sketch.input, sketch.change, reframe_box.input, *[s.release for s in sliders]],
             fn=from_canvas,
             inputs=[sketch, reframe_box, *sliders],
             outputs=[face, model_input, status],
