@@ -45,6 +45,22 @@ sit; it is never sent to the model). The face updates after each stroke; the sli
 still works. You can also start from an example or from the sketch of a photo."""
 
 
+def _raw_value(payload: Any) -> Any:
+    return payload
+
+
+def attribute_slider(name: str, low: float, high: float) -> gr.Slider:
+    """A slider whose raw value goes to the app, which checks it (``FaceEditor.attributes``).
+
+    Gradio's own check answers an API caller who sends text or ``null`` with a generic "upstream Gradio app has
+    raised an exception" and never names the attribute; the app's check names it and the accepted range. (The
+    instance's ``preprocess`` is replaced: subclassing ``gr.Slider`` would make Gradio write an ``app.pyi``.)
+    """
+    slider = gr.Slider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "))
+    slider.preprocess = _raw_value  # type: ignore[method-assign]
+    return slider
+
+
 def guide_image(assets: Path = ASSETS) -> Image.Image:
     """The guide as an opaque ``LA`` canvas background (plain white if the asset is missing)."""
     path = assets / "guide.png"
@@ -119,8 +135,6 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         try:
             if not sketch:
                 raise SketchError(EMPTY_MESSAGE)
-            if attributes is not None and not isinstance(attributes, dict):
-                raise SketchError('attributes must be a JSON object such as {"Smiling": 1.5}')
             return editor.render(strokes_from_image(sketch), attributes, bool(reframe)).face
         except SketchError as error:
             raise gr.Error(str(error), print_exception=False) from error
@@ -163,15 +177,13 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
                     format="png",
                     interactive=False,
                     height=160,
+                    elem_id="model-input",
                 )
         with gr.Accordion("Attributes", open=True):
             sliders = []
             for start in range(0, len(names), SLIDERS_PER_ROW):
                 with gr.Row():
-                    sliders += [
-                        gr.Slider(low, high, value=0.0, step=SLIDER_STEP, label=name.replace("_", " "))
-                        for name in names[start : start + SLIDERS_PER_ROW]
-                    ]
+                    sliders += [attribute_slider(name, low, high) for name in names[start : start + SLIDERS_PER_ROW]]
         values, labels = example_values(guide, assets)
         if values:
             gr.Examples(values, inputs=[sketch], example_labels=labels, label="Examples (click, then edit)")
@@ -186,8 +198,13 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         api_face = gr.Image(type="pil", format="png", visible=False, label="face")
 
         live = dict(trigger_mode="always_last", concurrency_limit=1, concurrency_id="model", show_progress="minimal")
+        # `.input` fires as a stroke ends, but the browser then still reads the canvas and uploads it; with strokes
+        # in quick succession those reads overtake each other, and the last request the server ran could hold an
+        # older canvas. `.change` fires once the editor has uploaded the canvas after the last stroke, so a run
+        # with the final drawing always comes last (docs/reliability-app.md). `.input` stays for the first stroke
+        # after page load, whose `.change` Gradio swallows.
         gr.on(
-            [sketch.input, reframe_box.input, *[s.release for s in sliders]],
+            [sketch.input, sketch.change, reframe_box.input, *[s.release for s in sliders]],
             fn=from_canvas,
             inputs=[sketch, reframe_box, *sliders],
             outputs=[face, model_input, status],

@@ -52,7 +52,7 @@ from s2fgan_hf.training.augment import AUGMENT_KINDS
 from s2fgan_hf.training.checkpointing import register_checkpoint_hooks, resolve_resume_checkpoint, save_checkpoint
 from s2fgan_hf.training.data import PHOTO_FORMATS, build_dataset
 from s2fgan_hf.training.samples import save_sample_grid
-from s2fgan_hf.training.tracking import JSONLTracker
+from s2fgan_hf.training.tracking import JSONLTracker, drop_rows_after, run_record
 
 logger = get_logger(__name__, log_level="INFO")
 LOSS_NAMES = tuple(f.name for f in dataclasses.fields(LossWeights))
@@ -172,7 +172,8 @@ def build_models(args: argparse.Namespace) -> tuple[S2FGAN, S2FGANDiscriminator]
         try:
             discriminator = S2FGANDiscriminator.from_pretrained_subfolder(args.pretrained_model_name_or_path)
         except (FileNotFoundError, OSError) as e:
-            logger.warning(f"no discriminator/ next to the pretrained model ({e}); starting a new discriminator")
+            if resolve_resume_checkpoint(args.resume_from_checkpoint, args.output_dir) is None:
+                logger.warning(f"no discriminator/ next to the pretrained model ({e}); starting a new discriminator")
             discriminator = S2FGANDiscriminator(generator.config)
         if discriminator.config != generator.config:
             raise ValueError("the pretrained discriminator/ config does not match the generator's config")
@@ -308,13 +309,15 @@ def main(argv: list[str] | None = None) -> dict:
     elif resume is not None:
         global_step, path = resume
         logger.info(f"resuming from {path} (step {global_step})")
-        accelerator.load_state(str(path))
+        accelerator.load_state(str(path))  # checks first that the checkpoint fits the model built above
+        if accelerator.is_main_process:
+            drop_rows_after(output_dir / "metrics.jsonl", global_step)  # they are logged again from here
         last_saved_step = global_step
         first_epoch = global_step // steps_per_epoch
         skip_batches = (global_step % steps_per_epoch) * args.gradient_accumulation_steps
 
     if accelerator.is_main_process and trackers:
-        accelerator.init_trackers("s2fgan", config={k: v for k, v in vars(args).items() if k != "hub_token"})
+        accelerator.init_trackers("s2fgan", config=run_record(args, config))
     sample_batch = [sample_set[i] for i in range(min(args.num_validation_images, len(sample_set)))]
     sample_sketches = torch.stack([item["sketch"] for item in sample_batch])
     sample_images = torch.stack([item["image"] for item in sample_batch])
@@ -416,9 +419,7 @@ def main(argv: list[str] | None = None) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
         ema.model.save_pretrained(tmp)
         discriminator.save_pretrained(tmp / "discriminator")
-        (tmp / "training_args.json").write_text(
-            json.dumps({k: v for k, v in vars(args).items() if k != "hub_token"}, indent=2), encoding="utf-8"
-        )
+        (tmp / "training_args.json").write_text(json.dumps(run_record(args, config), indent=2), encoding="utf-8")
         shutil.rmtree(final_dir, ignore_errors=True)
         os.replace(tmp, final_dir)
         logger.info(f"saved the EMA generator to {final_dir} (discriminator in {final_dir / 'discriminator'})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import threading
 from collections import OrderedDict
@@ -111,18 +112,29 @@ class FaceEditor:
         return z, False
 
     def attributes(self, values: Mapping[str, float] | None) -> dict[str, float]:
-        """Validate attribute shifts; unknown names or out-of-range values give ``SketchError`` with the rule."""
+        """Validate attribute shifts (the app's only check of them, for the UI sliders and the API alike).
+
+        Unknown names, non-numbers (booleans, text that is no number, NaN) and values outside the model's range
+        (infinities included) give ``SketchError`` with a message that names the attribute and the range.
+        """
         low, high = self.model.attribute_range
+        if values is not None and not isinstance(values, Mapping):
+            raise SketchError('attributes must be a JSON object such as {"Smiling": 1.5}')
         result: dict[str, float] = {}
         for name, value in (values or {}).items():
             if name not in self.attribute_names:
                 raise SketchError(f"unknown attribute {name!r}; this model has: {', '.join(self.attribute_names)}")
+            wanted = f"must be a number in [{low:g}, {high:g}]"
             try:
+                if isinstance(value, bool):
+                    raise TypeError
                 number = float(value)
-            except (TypeError, ValueError) as error:
-                raise SketchError(f"attribute {name!r} must be a number, got {value!r}") from error
+            except (TypeError, ValueError, OverflowError) as error:
+                raise SketchError(f"attribute {name!r} {wanted}, got {value!r}") from error
+            if math.isnan(number):
+                raise SketchError(f"attribute {name!r} {wanted}, got {value!r}")
             if not low <= number <= high:
-                raise SketchError(f"attribute {name!r} = {number:g} is outside [{low:g}, {high:g}]")
+                raise SketchError(f"attribute {name!r} = {number:g} is outside the accepted range [{low:g}, {high:g}]")
             result[name] = number
         return result
 

@@ -73,6 +73,55 @@ def move_slider(page: Any, index: int, presses: int = 8) -> None:
     slider.dispatch_event("pointerup")
 
 
+def nudge_slider(page: Any, index: int, key: str = "ArrowRight") -> None:
+    """One keyboard step of the ``index``-th range slider, then the pointer release Gradio listens to."""
+    slider = page.locator("input[type=range]").nth(index)
+    slider.focus()
+    slider.press(key)
+    slider.dispatch_event("pointerup")
+
+
+class IdleWatch:
+    """Counts the page's requests in flight (long-lived queue streams and heartbeats excepted).
+
+    The Sketchpad reads and uploads the canvas some time after a stroke ends; on a loaded machine the last upload
+    and the run it triggers can come seconds after the face last changed, so "the face did not change for a while"
+    is not enough to know that the app has settled.
+    """
+
+    IGNORED = ("queue/data", "heartbeat", "/stream")
+
+    def __init__(self, page: Any) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.in_flight: set[Any] = set()
+        self.last_event = self._clock()
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    def _start(self, request: Any) -> None:
+        if not any(part in request.url for part in self.IGNORED):
+            self.in_flight.add(request)
+            self.last_event = self._clock()
+
+    def _end(self, request: Any) -> None:
+        if request in self.in_flight:
+            self.in_flight.discard(request)
+            self.last_event = self._clock()
+
+    def wait(self, page: Any, quiet_ms: int = 3000, timeout_ms: int = 120_000) -> None:
+        """Wait until no request was in flight or started for ``quiet_ms`` and the status says "Done"."""
+        start = self._clock()
+        while self._clock() - start < timeout_ms / 1000:
+            page.wait_for_timeout(250)
+            quiet = not self.in_flight and self._clock() - self.last_event >= quiet_ms / 1000
+            if quiet and status_text(page).startswith("Done"):
+                return
+        raise TimeoutError(f"the app did not settle within {timeout_ms} ms")
+
+
 def wait_for_stable_face(page: Any, quiet_ms: int = 1500, timeout_ms: int = 30_000) -> str:
     """Wait until a face is shown and its ``src`` has not changed for ``quiet_ms`` (queued events are done)."""
     page.wait_for_function("() => document.querySelector('#face img') !== null", timeout=timeout_ms)
@@ -85,3 +134,33 @@ def wait_for_stable_face(page: Any, quiet_ms: int = 1500, timeout_ms: int = 30_0
             return now
         src = now
     raise TimeoutError("the face kept changing")
+
+
+def image_pixels(page: Any, selector: str) -> bytes | None:
+    """The decoded RGB pixels of the image inside ``selector`` (fetched from its ``src``), or ``None`` if none."""
+    import io
+
+    from PIL import Image
+
+    image = page.locator(f"{selector} img")
+    if not image.count():
+        return None
+    src = image.first.get_attribute("src")
+    body = page.request.get(src).body() if not src.startswith("data:") else None
+    if body is None:
+        import base64
+
+        body = base64.b64decode(src.split(",", 1)[1])
+    return Image.open(io.BytesIO(body)).convert("RGB").tobytes()
+
+
+def draw_strokes(page: Any, canvas: Any, strokes: list[list[tuple[float, float]]], pause_ms: int = 0) -> None:
+    """Draw ``strokes`` (points as fractions of the square canvas) with the mouse, ``pause_ms`` after each."""
+    box = canvas.bounding_box()
+    side = min(box["width"], box["height"])
+    x0 = box["x"] + (box["width"] - side) / 2
+    y0 = box["y"] + (box["height"] - side) / 2
+    for stroke in strokes:
+        _stroke(page, [(x0 + u * side, y0 + v * side) for u, v in stroke])
+        if pause_ms:
+            page.wait_for_timeout(pause_ms)

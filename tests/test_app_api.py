@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
@@ -94,8 +96,45 @@ def test_bad_attributes_give_clear_messages(running: tuple[object, Client], file
     sketch = save_sketch(face_strokes(), files / "face_attr.png")
     with pytest.raises(Exception, match="unknown attribute 'Wings'"):
         client.predict(handle_file(sketch), {"Wings": 1.0}, True, api_name="/generate")
-    with pytest.raises(Exception, match="outside"):
+    with pytest.raises(Exception, match=r"'Smiling' = 99 is outside the accepted range \[-4, 4\]"):
         client.predict(handle_file(sketch), {"Smiling": 99}, True, api_name="/generate")
+    for value in ("abc", True, None, [1]):
+        with pytest.raises(Exception, match=r"attribute 'Smiling' must be a number in \[-4, 4\], got"):
+            client.predict(handle_file(sketch), {"Smiling": value}, True, api_name="/generate")
+    assert client.predict(handle_file(sketch), {"Smiling": "2"}, True, api_name="/generate")  # a numeric string
+
+
+def _raw_call(client: Client, api: str, data: str) -> str:
+    """POST a raw JSON body (which may hold 1e400 or NaN, which gradio_client cannot send); the SSE reply text."""
+    base = client.src.rstrip("/")
+    body = '{"data": [' + data + "]}"
+    event = httpx.post(f"{base}/gradio_api/call/{api}", content=body, headers={"content-type": "application/json"})
+    return httpx.get(f"{base}/gradio_api/call/{api}/{event.json()['event_id']}", timeout=60).text
+
+
+def test_non_finite_attributes_over_raw_http_give_clear_messages(running: tuple[object, Client], files: Path) -> None:
+    _, client = running
+    with save_sketch(face_strokes(), files / "face_raw.png").open("rb") as f:
+        uploaded = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files={"files": ("f.png", f)}).json()
+    sketch = json.dumps({"path": uploaded[0], "meta": {"_type": "gradio.FileData"}})
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": 1e400}, true')
+    assert "'Smiling' = inf is outside the accepted range [-4, 4]" in reply, reply
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": NaN}, true')
+    assert "'Smiling' must be a number in [-4, 4], got nan" in reply, reply
+
+
+def test_slider_values_the_ui_never_sends_are_named(running: tuple[object, Client], files: Path) -> None:
+    demo, client = running
+    zeros = [0.0] * (len(demo.editor.attribute_names) - 1)
+    layer = save_layer(face_strokes(), files / "layer_bad_slider.png")
+    value = {"background": None, "layers": [handle_file(layer)], "composite": handle_file(layer)}
+    first = demo.editor.attribute_names[0]
+    for bad, message in (
+        ("abc", "must be a number in [-4, 4], got 'abc'"),
+        (99, "= 99 is outside the accepted range"),
+    ):
+        face, _, status = client.predict(value, True, bad, *zeros, api_name="/draw")
+        assert face is None and f"attribute {first!r} {message}" in status, status
 
 
 def test_sixteen_concurrent_requests(running: tuple[object, Client], files: Path) -> None:

@@ -106,8 +106,17 @@ def test_face_editor_caches_latents_and_validates_attributes() -> None:
     assert first.face.size == (32, 32) and first.model_input.size == (32, 32)
     with pytest.raises(SketchError, match="unknown attribute"):
         editor.render(face, {"Wings": 1.0})
-    with pytest.raises(SketchError, match="outside"):
+    with pytest.raises(SketchError, match=r"'Smiling' = 50 is outside the accepted range \[-4, 4\]"):
         editor.render(face, {"Smiling": 50.0})
+    for bad in (float("inf"), float("-inf"), "1e400"):
+        with pytest.raises(SketchError, match=r"'Smiling' = -?inf is outside the accepted range"):
+            editor.attributes({"Smiling": bad})
+    for bad in (float("nan"), "nan", "abc", True, None, [1.0]):
+        with pytest.raises(SketchError, match=r"'Smiling' must be a number in \[-4, 4\]"):
+            editor.attributes({"Smiling": bad})
+    with pytest.raises(SketchError, match="JSON object"):
+        editor.attributes([("Smiling", 1.0)])  # type: ignore[arg-type]
+    assert editor.attributes({"Smiling": "1.5", "Male": -4}) == {"Smiling": 1.5, "Male": -4.0}
 
 
 def test_random_fallback_only_without_any_source(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

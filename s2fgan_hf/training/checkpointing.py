@@ -13,15 +13,18 @@ leaves a folder that ``latest`` would pick. Only names matching ``checkpoint-<di
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import safetensors.torch
 from torch import nn
 
+from ..config import PRESETS, S2FGANConfig
 from ..hub import check_state_dict
 
 logger = logging.getLogger(__name__)
@@ -110,6 +113,46 @@ def load_folder_weights(model: nn.Module, folder: str | Path) -> None:
     model.load_state_dict(state, strict=True)
 
 
+def _run_origin(run_args: dict[str, Any], config: dict[str, Any]) -> str:
+    """How a run built its model, in words: a fine-tune of X, or a new model of preset P."""
+    if run_args.get("pretrained_model_name_or_path"):
+        return f"a fine-tune of {run_args['pretrained_model_name_or_path']}"
+    return f"a new {config.get('preset') or 'custom'} {config.get('variant', '')} model".replace("  ", " ")
+
+
+def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> None:
+    """Raise ``ValueError`` with what to do if ``checkpoint``'s generator was made for another architecture.
+
+    Compares ``checkpoint/generator/config.json`` with ``config`` (the model this run built). The message names
+    the checkpoint's preset and, from the run's ``config.json`` next to the checkpoint (written by the tracker),
+    the ``--pretrained_model_name_or_path`` it was started with, so the user can pass the same arguments.
+    """
+    path = Path(checkpoint)
+    saved = json.loads((path / GENERATOR_DIR / "config.json").read_text(encoding="utf-8"))
+    theirs = S2FGANConfig.from_dict(saved)
+    if theirs == config:
+        return
+    saved = json.loads(json.dumps(theirs.to_dict()))  # lists, not tuples, on both sides
+    mine = json.loads(json.dumps(config.to_dict()))
+    fields = [
+        f"{k}: checkpoint {saved[k]} vs this run {mine[k]}" for k in mine if k != "preset" and saved[k] != mine[k]
+    ]
+    run_file = path.parent / "config.json"
+    run_args = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
+    if run_args.get("pretrained_model_name_or_path"):
+        fix = f"--pretrained_model_name_or_path {run_args['pretrained_model_name_or_path']}"
+    else:
+        fix = f"--preset {saved.get('preset') or '<its preset>'} --variant {saved['variant']}"
+        if saved.get("preset") not in PRESETS or PRESETS[saved["preset"]].get("image_size") != saved["image_size"]:
+            fix += f" --resolution {saved['image_size']}"
+    raise ValueError(
+        f"cannot resume from {path}: it was made for {_run_origin(run_args, saved)} (preset "
+        f"{saved.get('preset') or 'custom'}, {saved['image_size']} px), but this run built "
+        f"a {config.preset or 'custom'} {config.variant} model at {config.image_size} px "
+        f"({'; '.join(fields[:6])}). Resume with the same model arguments as the run that made it: {fix}"
+    )
+
+
 def register_checkpoint_hooks(accelerator, generator: nn.Module, discriminator: nn.Module, ema) -> None:
     """Make ``save_state``/``load_state`` write/read ``save_pretrained`` subfolders instead of ``model_N.safetensors``.
 
@@ -125,6 +168,7 @@ def register_checkpoint_hooks(accelerator, generator: nn.Module, discriminator: 
         weights.clear()  # on every rank: accelerate must not write model.safetensors / model_1.safetensors
 
     def load_hook(models, input_dir):
+        check_resume_compatible(input_dir, generator.config)
         load_folder_weights(generator, Path(input_dir) / GENERATOR_DIR)
         load_folder_weights(discriminator, Path(input_dir) / DISCRIMINATOR_DIR)
         load_folder_weights(ema.model, Path(input_dir) / EMA_DIR)

@@ -1,10 +1,17 @@
-"""A dependency-free metrics tracker for Accelerate: one JSON object per line in ``OUTPUT_DIR/metrics.jsonl``."""
+"""A dependency-free metrics tracker for Accelerate: one JSON object per line in ``OUTPUT_DIR/metrics.jsonl``.
+
+Also what a run records about itself (``run_record``: the arguments, with the model's real preset) and how a
+resumed run keeps ``metrics.jsonl`` free of repeated steps (``drop_rows_after``).
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import time
 from pathlib import Path
+from typing import Any
 
 from accelerate.tracking import GeneralTracker, on_main_process
 
@@ -38,3 +45,41 @@ class JSONLTracker(GeneralTracker):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
+
+
+def run_record(args: argparse.Namespace, config: Any) -> dict[str, Any]:
+    """The training arguments to write to ``config.json`` / ``training_args.json``, without the Hub token.
+
+    ``preset``, ``variant`` and ``resolution`` are those of the model actually trained (``config``, an
+    ``S2FGANConfig``): a fine-tune takes them from the pretrained model, whatever ``--preset`` defaulted to.
+    """
+    record = {k: v for k, v in vars(args).items() if k != "hub_token"}
+    record.update(preset=config.preset, variant=config.variant, resolution=config.image_size)
+    return record
+
+
+def drop_rows_after(path: str | Path, step: int) -> int:
+    """Remove the lines of a ``metrics.jsonl`` logged after ``step`` (a run resumed there logs them again).
+
+    Returns how many lines were dropped. Unparsable lines (a line cut by a kill) are dropped too. The file is
+    rewritten atomically; a missing file is left alone.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    kept, dropped = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row_step = json.loads(line).get("step")
+        except (json.JSONDecodeError, AttributeError):
+            dropped += 1
+            continue
+        if isinstance(row_step, int) and row_step > step:
+            dropped += 1
+        else:
+            kept.append(line)
+    if dropped:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+        os.replace(tmp, path)
+    return dropped
