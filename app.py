@@ -201,7 +201,7 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         # `.input` fires as a stroke ends, but the browser then still reads the canvas and uploads it; with strokes
         # in quick succession those reads overtake each other, and the last request the server ran could hold an
         # older canvas. `.change` fires once the editor has uploaded the canvas after the last stroke, so a run
-        # with the final drawing always comes last (docs/reliability-app.md). `.input` stays for the first stroke
+        # with the final drawing always comes last (docs/reliability.md). `.input` stays for the first stroke
         # after page load, whose `.change` Gradio swallows.
         gr.on(
             [sketch.input, sketch.change, reframe_box.input, *[s.release for s in sliders]],
