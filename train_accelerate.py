@@ -30,12 +30,12 @@ from accelerate.utils import (
     set_seed,
 )
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
 
 from s2fgan_hf import PRESETS, S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler
 from s2fgan_hf.losses import LossWeights
 from s2fgan_hf.perceptual import PERCEPTUAL_KINDS, build_perceptual_loss
+from s2fgan_hf.progress import progress as progress_bar
 from s2fgan_hf.training import (
     DEFAULT_EMA_DECAY,
     DiscriminatorSide,
@@ -323,8 +323,12 @@ def main(argv: list[str] | None = None) -> dict:
     sample_images = torch.stack([item["image"] for item in sample_batch])
 
     # ---- loop
-    progress = tqdm(
-        range(args.max_train_steps), initial=global_step, desc="steps", disable=not accelerator.is_local_main_process
+    # A bar on a terminal; plain lines in a log file or CI (no carriage-return floods). Counts this segment's steps.
+    progress = progress_bar(
+        total=max(args.max_train_steps - global_step, 0),
+        desc=f"steps from {global_step}",
+        unit="step",
+        enabled=accelerator.is_local_main_process,
     )
     n_attr = config.num_attributes
     shift_args = (n_attr, args.attr_shift_max, args.attr_shift_prob, args.attr_one_hot_prob, accelerator.device)
@@ -392,7 +396,8 @@ def main(argv: list[str] | None = None) -> dict:
                 )
                 accelerator.log(logs, step=global_step)
                 l1 = logs.get("g_l1", logs.get("g_sketch_l1", float("nan")))
-                progress.set_postfix(g=f"{logs['g_loss']:.3f}", d=f"{logs['d_loss']:.3f}", l1=f"{l1:.3f}")
+                if hasattr(progress, "set_postfix"):  # the tqdm bar (plain lines carry no losses: see metrics.jsonl)
+                    progress.set_postfix(g=f"{logs['g_loss']:.3f}", d=f"{logs['d_loss']:.3f}", l1=f"{l1:.3f}")
                 tic, steps_since_log = time.perf_counter(), 0
             if accelerator.is_main_process and args.validation_steps and global_step % args.validation_steps == 0:
                 save_sample_grid(

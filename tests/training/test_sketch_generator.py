@@ -26,12 +26,13 @@ def test_feature_matching_and_latent_moment_losses():
     assert shrunk.grad is not None and z_image.grad is None  # only the sketch side is pulled
 
 
-def test_sketch_faces_meet_the_discriminator(prepared_dir, tmp_path, run_training):
+def test_sketch_faces_meet_the_discriminator(prepared_dir, tmp_path, run_training, capfd):
     argv = base_args(prepared_dir, tmp_path / "run", 2) + [
         "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2", "--lambda_latent_moments", "2",
         "--checkpointing_steps", "0",
     ]  # fmt: skip
     run_training(argv)
+    assert "\r" not in capfd.readouterr().err  # progress to a non-terminal: plain lines, no carriage returns
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     logged = rows[-1]
     for key in ("g_sketch_adv", "g_sketch_fm", "g_latent_moments", "g_adv", "g_l1"):
