@@ -123,12 +123,30 @@ def to_grayscale(sketch: SketchInput) -> np.ndarray:
     raise TypeError(f"cannot use an object of type {type(sketch).__name__} as a sketch; accepted: {ACCEPTED_KINDS}")
 
 
+def _light_on_dark(gray: torch.Tensor, normalization: str) -> torch.Tensor:
+    """Which of [B, 1, H, W] grey sketches in [0, 1] are light strokes on a dark page: [B] bool.
+
+    Edge-map models (``"binary"``) keep the original rule, a mostly dark image (mean < 0.5). A shaded drawing can
+    be mostly dark on white paper (a pencil portrait with dark hair and background, a drawn avatar), so grey models
+    look at the page instead: the median of the one-pixel border, where strokes rarely reach.
+    """
+    if normalization != "grey":
+        return gray.flatten(1).mean(dim=1) < 0.5
+    border = torch.cat([gray[..., 0, :], gray[..., -1, :], gray[..., 1:-1, 0], gray[..., 1:-1, -1]], dim=-1).flatten(1)
+    return border.median(dim=1).values < 0.5
+
+
+def _either_way_contrast(gray: torch.Tensor) -> torch.Tensor:
+    """Stroke contrast of [B, 1, H, W] sketches read as dark-on-light or as light-on-dark, whichever is larger: [B]."""
+    return torch.maximum(sketch_contrast(gray), sketch_contrast(1.0 - gray))
+
+
 def _check_drawing(gray: np.ndarray) -> None:
     """Reject inputs that cannot be a sketch: too small, or with no contrast (blank, black, one flat tone)."""
     h, w = gray.shape
     if min(h, w) < MIN_SKETCH_SIDE:
         raise ValueError(f"sketch is {w} x {h} px; a sketch must be at least {MIN_SKETCH_SIDE} x {MIN_SKETCH_SIDE} px")
-    contrast = float(sketch_contrast(torch.from_numpy(np.ascontiguousarray(gray))[None, None])[0])
+    contrast = float(_either_way_contrast(torch.from_numpy(np.ascontiguousarray(gray))[None, None])[0])
     if contrast < MIN_CONTRAST:
         raise ValueError(
             f"the sketch has no strokes to encode (values span only {contrast:.3f} between paper and ink: a blank, "
@@ -145,13 +163,14 @@ def sketch_to_tensor(
 ) -> torch.Tensor:
     """Normalise one sketch to the model's format: [1, 1, size, size] float in [-1, 1], +1 paper / -1 stroke.
 
-    Common steps: grayscale (alpha over white); if ``auto_invert`` and the image is mostly dark (mean < 0.5) it is
+    Common steps: grayscale (alpha over white); if ``auto_invert`` and the image is light-on-dark it is
     taken as light strokes on a dark background and inverted; padded to a square with white, centred. Inputs
     smaller than 16 px or without contrast (blank, black, one grey) are a ``ValueError``.
 
     ``normalization="grey"`` (models trained on drawing styles, see ``sketch_normalization.py``): area-reduced,
-    contrast-stretched and halved with a min/average pool, keeping grey shading and stroke widths. A float tensor
-    already at ``size`` is taken to be in this format (e.g. a dataset's normalised sketch) and only range-mapped.
+    contrast-stretched and halved with a min/average pool, keeping grey shading and stroke widths. A tensor already
+    at ``size`` is taken to be in this format (black on white, e.g. a dataset's normalised sketch) and only
+    range-mapped, never inverted.
 
     ``normalization="binary"`` (legacy checkpoints trained on 1 px edge maps): brought to ``size`` (min-pooling when
     shrinking, so thin strokes survive; bilinear when enlarging), binarised at 0.5, and thinned to 1 px
@@ -165,7 +184,10 @@ def sketch_to_tensor(
         thin_strokes = not is_tensor
     gray = to_grayscale(sketch)
     _check_drawing(gray)
-    if auto_invert and gray.mean() < 0.5:
+    normalized_tensor = normalization == "grey" and is_tensor and gray.shape == (size, size)
+    if normalized_tensor:  # already in the grey model format (black on white): only range-mapped
+        return torch.from_numpy(np.ascontiguousarray(gray))[None, None] * 2.0 - 1.0
+    if auto_invert and _light_on_dark(torch.from_numpy(np.ascontiguousarray(gray))[None, None], normalization)[0]:
         gray = 1.0 - gray
     h, w = gray.shape
     side = max(h, w)
@@ -174,8 +196,6 @@ def sketch_to_tensor(
     canvas[top : top + h, left : left + w] = gray
     x = torch.from_numpy(canvas)[None, None]
     if normalization == "grey":
-        if is_tensor and side == size and h == w:
-            return x * 2.0 - 1.0
         return normalize_grey_sketch(x, size)
     if side > size:
         x = -F.adaptive_max_pool2d(-x, size)  # min-pool: a window with any stroke pixel stays a stroke
@@ -194,8 +214,8 @@ def sketch_batch_to_tensor(
 
     Gives what ``sketch_to_tensor`` gives for each item (a tensor at the model's size is not thinned, resized or
     re-normalised), without a round trip through the CPU per sketch: each item is read as [-1, 1] if it has
-    negative values, as 0..255 if it exceeds 1, else as [0, 1]; inverted if mostly dark (``auto_invert``);
-    binarised at mid-grey for ``normalization="binary"``, kept grey for ``"grey"``.
+    negative values, as 0..255 if it exceeds 1, else as [0, 1]; for ``normalization="binary"`` inverted if mostly
+    dark (``auto_invert``) and binarised at mid-grey; for ``"grey"`` taken as normalised (never inverted).
     """
     if not batch.is_floating_point() or batch.ndim != 4 or batch.shape[1] != 1 or batch.numel() == 0:
         raise ValueError(
@@ -209,17 +229,17 @@ def sketch_batch_to_tensor(
     signed = (flat.min(dim=1).values < 0).view(per_item)  # the model's own [-1, 1] format
     bytes_scale = (flat.max(dim=1).values > 1).view(per_item)  # 0..255 floats
     x = torch.where(signed, (x + 1.0) / 2.0, torch.where(bytes_scale, x / 255.0, x)).clamp(0.0, 1.0)
-    contrast = sketch_contrast(x)
+    contrast = _either_way_contrast(x)
     if bool((contrast < MIN_CONTRAST).any()):
         index = int(torch.argmin(contrast))
         raise ValueError(
             f"sketch {index} of the batch has no strokes to encode (blank, black or single-tone); draw dark strokes "
             "on a light background"
         )
-    if auto_invert:
-        x = torch.where((x.flatten(1).mean(dim=1) < 0.5).view(per_item), 1.0 - x, x)
-    if normalization == "grey":
+    if normalization == "grey":  # already normalised (black on white): only range-mapped, never inverted
         return x * 2.0 - 1.0
+    if auto_invert:
+        x = torch.where(_light_on_dark(x, normalization).view(per_item), 1.0 - x, x)
     return torch.where(x < 0.5, -1.0, 1.0)
 
 

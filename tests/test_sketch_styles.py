@@ -126,3 +126,16 @@ def test_float_images_in_unit_range_are_read_as_drawings():
     for normalization in ("binary", "grey"):
         out = sketch_to_tensor(image, 32, normalization=normalization)
         assert float(out.min()) < 0 and float((out < 0).float().mean()) < 0.3  # a line, not a blank or black page
+
+
+def test_grey_models_tell_a_dark_drawing_from_a_light_on_dark_one_by_the_page():
+    portrait = np.full((128, 128), 255, dtype=np.uint8)
+    portrait[10:128, 10:118] = 40  # mostly dark (hair, shading), but on white paper
+    portrait[40:90, 40:88] = 230  # the face
+    model = _grey_model()
+    kept = model.prepare_sketches(portrait)
+    assert float(kept[..., 4, 4]) < 0  # the dark mass stays ink: not inverted although the mean is dark
+    chalk = np.zeros((128, 128), dtype=np.uint8)
+    chalk[60:64, 10:118] = 255  # a light line on a dark page
+    flipped = model.prepare_sketches(chalk)
+    assert float(flipped[..., 2, 2]) == 1.0 and float(flipped.min()) < 0  # page white, line dark
