@@ -4,6 +4,7 @@ and a quick burst of strokes always reaches the model in full."""
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -81,7 +82,9 @@ BURST = [
     [(0.5, 0.47), (0.48, 0.6), (0.52, 0.61)],
     [(0.3, 0.72), (0.4, 0.78), (0.5, 0.8), (0.6, 0.78), (0.7, 0.72)],
 ]
-BURST_REPEATS = 8
+# A 1-in-4 race is caught by 8 bursts with 90 % probability and by 4 with 68 %. A burst takes ~37 s on the 2-core
+# CI machine, so the suite runs 4 (it must stay under 10 minutes); S2FGAN_BURST_REPEATS=8 runs the full check.
+BURST_REPEATS = int(os.environ.get("S2FGAN_BURST_REPEATS", "4"))
 
 
 def test_a_quick_burst_of_strokes_reaches_the_model_in_full(app_url: str) -> None:
