@@ -28,6 +28,14 @@ def tiny_model(tiny_config: S2FGANConfig) -> S2FGAN:
 
 
 @pytest.fixture
+def saved_model(tmp_path, tiny_model: S2FGAN):
+    """The tiny model as a save_pretrained folder (for the CLI tests)."""
+    path = tmp_path / "model"
+    tiny_model.save_pretrained(path)
+    return path
+
+
+@pytest.fixture
 def stroke_sketch() -> torch.Tensor:
     """A [1, 1, 32, 32] sketch in the training format: +1 paper with a few -1 strokes."""
     s = torch.ones(1, 1, 32, 32)

@@ -10,13 +10,6 @@ from s2fgan_hf.cli import main
 
 
 @pytest.fixture
-def saved_model(tmp_path, tiny_model):
-    path = tmp_path / "model"
-    tiny_model.save_pretrained(path)
-    return path
-
-
-@pytest.fixture
 def sketch_files(tmp_path):
     paths = []
     for i in range(2):

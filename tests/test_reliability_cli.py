@@ -56,13 +56,6 @@ def _plain_environment(monkeypatch):
 
 
 @pytest.fixture
-def saved_model(tmp_path, tiny_model):
-    path = tmp_path / "model"
-    tiny_model.save_pretrained(path)
-    return path
-
-
-@pytest.fixture
 def sketch(tmp_path):
     arr = np.full((64, 64), 255, dtype=np.uint8)
     arr[20, 5:60] = 0
