@@ -27,6 +27,13 @@ INK_QUANTILE = 0.005
 MIN_CONTRAST = 0.08
 
 
+def _quantile(flat: torch.Tensor, q: float) -> torch.Tensor:
+    """Per-row ``q`` quantile of [B, N] (nearest rank): unlike ``torch.quantile`` it takes any N, so a full-size
+    photo of a drawing (tens of megapixels) is checked without a size error."""
+    k = min(flat.shape[1], max(1, round(q * (flat.shape[1] - 1)) + 1))
+    return flat.kthvalue(k, dim=1).values
+
+
 def paper_and_ink(gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-image paper and ink levels of [B, 1, H, W] grey sketches in [0, 1]: two [B] tensors.
 
@@ -34,8 +41,7 @@ def paper_and_ink(gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     fewer than 0.5 % of its pixels are ink (a single line on a large page).
     """
     flat = gray.flatten(1).float()
-    paper = torch.quantile(flat, PAPER_QUANTILE, dim=1)
-    ink = torch.quantile(flat, INK_QUANTILE, dim=1)
+    paper, ink = _quantile(flat, PAPER_QUANTILE), _quantile(flat, INK_QUANTILE)
     ink = torch.where(paper - ink < MIN_CONTRAST, flat.amin(dim=1), ink)
     return paper, ink
 

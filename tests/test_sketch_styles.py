@@ -139,3 +139,10 @@ def test_grey_models_tell_a_dark_drawing_from_a_light_on_dark_one_by_the_page():
     chalk[60:64, 10:118] = 255  # a light line on a dark page
     flipped = model.prepare_sketches(chalk)
     assert float(flipped[..., 2, 2]) == 1.0 and float(flipped.min()) < 0  # page white, line dark
+
+
+def test_very_large_drawings_are_checked_and_normalised():
+    page = np.full((4200, 4200), 255, dtype=np.uint8)  # 17.6 M pixels: more than torch.quantile accepts
+    page[2000:2010, 100:4000] = 0
+    out = sketch_to_tensor(page, 32, normalization="grey")
+    assert out.shape == (1, 1, 32, 32) and float(out.min()) < 0
