@@ -111,7 +111,7 @@ class IdleWatch:
             self.in_flight.discard(request)
             self.last_event = self._clock()
 
-    def wait(self, page: Any, quiet_ms: int = 3000, timeout_ms: int = 120_000) -> None:
+    def wait(self, page: Any, quiet_ms: int = 3000, timeout_ms: int = 240_000) -> None:
         """Wait until no request was in flight or started for ``quiet_ms`` and the status says "Done"."""
         start = self._clock()
         while self._clock() - start < timeout_ms / 1000:
