@@ -102,6 +102,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--train_batch_size", type=int, default=4, help="Per process.")
     g.add_argument("--max_train_steps", type=int, default=10000, help="Optimizer steps (after accumulation).")
+    g.add_argument(
+        "--max_train_minutes",
+        type=float,
+        default=None,
+        help="Also stop once this segment has trained this long (wall clock), with a checkpoint and final/ as at "
+        "the last step: for leased or pre-emptible machines. Rerun with --resume_from_checkpoint latest to go on.",
+    )
     g.add_argument("--gradient_accumulation_steps", type=int, default=1)
     g.add_argument("--learning_rate", type=float, default=0.002)
     g.add_argument(
@@ -162,6 +169,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--push_to_hub needs --hub_model_id")
     if args.train_batch_size < 1 or args.max_train_steps < 1 or args.gradient_accumulation_steps < 1:
         p.error("--train_batch_size, --max_train_steps and --gradient_accumulation_steps must be >= 1")
+    if args.max_train_minutes is not None and not args.max_train_minutes > 0:  # also refuses nan
+        p.error(f"--max_train_minutes must be > 0, got {args.max_train_minutes}")
     return args
 
 
@@ -334,8 +343,10 @@ def main(argv: list[str] | None = None) -> dict:
     shift_args = (n_attr, args.attr_shift_max, args.attr_shift_prob, args.attr_one_hot_prob, accelerator.device)
     metrics: dict[str, float] = {}
     tic, steps_since_log = time.perf_counter(), 0
+    deadline = None if args.max_train_minutes is None else time.monotonic() + 60.0 * args.max_train_minutes
+    out_of_time = False
     for epoch in range(first_epoch, num_epochs):
-        if global_step >= args.max_train_steps:
+        if global_step >= args.max_train_steps or out_of_time:
             break
         loader.set_epoch(epoch)
         batches = accelerator.skip_first_batches(loader, skip_batches) if epoch == first_epoch else loader
@@ -406,7 +417,13 @@ def main(argv: list[str] | None = None) -> dict:
             if args.checkpointing_steps and global_step % args.checkpointing_steps == 0:
                 save_checkpoint(accelerator, output_dir, global_step, args.checkpoints_total_limit)
                 last_saved_step = global_step
-            if global_step >= args.max_train_steps:
+            if deadline is not None:
+                # Rank 0's clock decides, so every process stops after the same step.
+                late = torch.tensor(float(time.monotonic() >= deadline), device=accelerator.device)
+                out_of_time = bool(accelerator.reduce(late, "max").item())
+                if out_of_time:
+                    logger.info(f"--max_train_minutes {args.max_train_minutes} reached at step {global_step}")
+            if global_step >= args.max_train_steps or out_of_time:
                 break
         skip_batches = 0
     progress.close()

@@ -144,6 +144,22 @@ def test_resume_latest_tolerates_an_empty_output_dir(prepared_dir, tmp_path, run
     assert result["global_step"] == 1
 
 
+def test_a_time_budget_stops_with_a_checkpoint_and_final_folder(prepared_dir, tmp_path, run_training):
+    out = tmp_path / "budget"
+    # A budget shorter than one step: the run stops after its first step, saved as at a normal end.
+    result = run_training(
+        base_args(prepared_dir, out, 50) + ["--max_train_minutes", "1e-6", "--checkpointing_steps", "0"]
+    )
+    assert result["global_step"] == 1
+    assert S2FGAN.from_pretrained(out / "final").config.preset == "tiny-32"
+    again = run_training(
+        base_args(prepared_dir, out, 50)
+        + ["--max_train_minutes", "1e-6", "--checkpointing_steps", "10", "--resume_from_checkpoint", "latest"]
+    )
+    assert again["global_step"] == 1  # no checkpoint was written with --checkpointing_steps 0: a new run
+    assert (out / "checkpoint-1").is_dir()
+
+
 def test_bf16_mixed_precision_runs(prepared_dir, tmp_path, run_training):
     out = tmp_path / "bf16"
     extra = ["--mixed_precision", "bf16", "--d_reg_every", "2", "--d_augment", "diffaug", "--checkpointing_steps", "3"]
