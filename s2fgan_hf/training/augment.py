@@ -166,8 +166,8 @@ class AdaptiveAugment(NoAugment):
     @torch.no_grad()
     def update(self, real_logits: torch.Tensor) -> None:
         """Accumulate sign(D(real)); every ``interval`` calls move p towards the target (same on every rank)."""
-        stats = torch.stack([real_logits.detach().float().sign().sum(), torch.tensor(float(real_logits.numel()))])
-        stats = stats.to(real_logits.device)
+        count = torch.tensor(float(real_logits.numel()), device=real_logits.device)  # beside the logits (CUDA too)
+        stats = torch.stack([real_logits.detach().float().sign().sum(), count])
         if self.reduce_fn is not None:
             stats = self.reduce_fn(stats)
         self._sign_sum += float(stats[0])
