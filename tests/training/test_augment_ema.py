@@ -56,6 +56,16 @@ def test_ada_reduce_fn_sees_the_statistics():
     assert torch.equal(seen[0], torch.tensor([3.0, 3.0]))
 
 
+def test_ada_statistics_stay_on_the_logits_device():
+    # On CUDA a CPU count stacked with CUDA logits broke every training step (found on the first H100 run). The
+    # meta device stands in for a GPU here: stacking a CPU tensor with meta logits fails the same way.
+    seen = []
+    ada = AdaptiveAugment(interval=1, reduce_fn=lambda t: seen.append(t.device) or torch.tensor([2.0, 4.0]))
+    ada.update(torch.zeros(4, 1, device="meta"))
+    assert seen == [torch.device("meta")]
+    assert ada.last_rt == 0.5
+
+
 def test_ema_update_and_warmup():
     model = nn.Linear(2, 2)
     ema = GeneratorEMA(model, decay=0.9, warmup=False)
