@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 
 from .config import S2FGANConfig
-from .image_processing import sketch_to_tensor, tensor_to_pil
+from .image_processing import crop_and_resize, pil_to_unit_tensor, signed_batch_to_pils, sketch_to_tensor
 from .loading import MODEL_ENV, load_model
 from .modeling_s2fgan import S2FGAN
 from .sketch_canvas import Framing, SketchError, check_strokes, mask_to_image, reframe
@@ -146,19 +146,18 @@ class FaceEditor:
         sketch = self.model_sketch(strokes, reframe_strokes)
         z, cached = self.latent(sketch)
         with torch.inference_mode():
-            face = tensor_to_pil(self.model.decode(self.model.edit(z, shifts)))[0]
-        return Rendering(face=face, model_input=tensor_to_pil(sketch)[0], cached=cached)
+            face = signed_batch_to_pils(self.model.decode(self.model.edit(z, shifts)))[0]
+        return Rendering(face=face, model_input=signed_batch_to_pils(sketch)[0], cached=cached)
 
 
 def sketch_from_photo(photo: Image.Image, size: int = 256) -> np.ndarray:
-    """A face photo -> stroke mask (``size`` px, centre square crop) with the project's photo -> sketch extractor."""
+    """A face photo -> stroke mask (``size`` px; cropped and resized as ``prepare-data`` does) with the project's
+    photo -> sketch extractor."""
     from .data.sketch_extraction import SketchExtractor  # imported lazily: only the photo tab needs it
 
-    rgb = photo.convert("RGB")
-    side = min(rgb.size)
-    if side < 16:
-        raise SketchError(f"The photo is too small ({rgb.width} x {rgb.height}); use one of at least 64 x 64 pixels.")
-    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
-    rgb = rgb.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
-    pixels = torch.from_numpy(np.asarray(rgb, dtype=np.float32) / 255.0).permute(2, 0, 1)
+    if min(photo.size) < 16:
+        raise SketchError(
+            f"The photo is too small ({photo.width} x {photo.height}); use one of at least 64 x 64 pixels."
+        )
+    pixels = pil_to_unit_tensor(crop_and_resize(photo.convert("RGB"), size))  # [3, size, size] in [0, 1]
     return (SketchExtractor()(pixels[None])[0, 0] < 0.5).numpy()

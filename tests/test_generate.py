@@ -140,10 +140,10 @@ def test_four_steps_compose_to_generate(tiny_model, strokes):
     with torch.no_grad():
         z = tiny_model.encode_sketch(strokes)
         img = tiny_model.decode(tiny_model.edit(z, {"Young": 2.0}))
-    from s2fgan_hf.image_processing import tensor_to_pil
+    from s2fgan_hf.image_processing import signed_batch_to_pils
 
     expected = np.asarray(tiny_model.generate(strokes, attributes={"Young": 2.0}))
-    assert np.array_equal(np.asarray(tensor_to_pil(img)[0]), expected)
+    assert np.array_equal(np.asarray(signed_batch_to_pils(img)[0]), expected)
 
 
 def test_encode_image_accepts_every_photo_kind_alike(tiny_model):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from s2fgan_hf.data import atomic_io
+from s2fgan_hf import atomic_io
 from s2fgan_hf.data import prepare as prepare_module
 from s2fgan_hf.data.prepare import prepare_dataset
 

@@ -22,7 +22,7 @@ import torch
 import s2fgan_hf.modeling_s2fgan as modeling
 from s2fgan_hf import PRESETS, S2FGAN, CheckpointError, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.checkpoint_checks import expected_specs, tensor_specs
-from s2fgan_hf.image_processing import tensor_to_pil
+from s2fgan_hf.image_processing import signed_batch_to_pils
 
 ROOT = Path(__file__).resolve().parents[1]
 INF = float("inf")
@@ -291,7 +291,7 @@ def test_low_level_path_has_no_autograd_and_generates_the_same_pixels(stroke_ske
     assert not any(t.requires_grad for t in (z, edited, image, scores))
     assert not model.encode_image(torch.zeros(1, 3, 32, 32)).requires_grad
     generated = model.generate(stroke_sketch[0], {"Smiling": 1.5})
-    assert np.array_equal(np.asarray(tensor_to_pil(image)[0]), np.asarray(generated))
+    assert np.array_equal(np.asarray(signed_batch_to_pils(image)[0]), np.asarray(generated))
 
 
 def test_forward_keeps_autograd_for_training(tiny_model, stroke_sketch):

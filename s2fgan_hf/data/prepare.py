@@ -2,7 +2,7 @@
 
 Crops and resizes every photo, extracts its sketch, and writes a Hugging Face-style image folder::
 
-    DST/images/<name>.png      the photo, N × N (centre square crop, see s2fgan_hf.data.transforms)
+    DST/images/<name>.png      the photo, N × N (centre square crop, see s2fgan_hf.image_processing.image_io)
     DST/sketches/<name>.png    its sketch, N × N, black strokes on white
     DST/metadata.jsonl         file_name, sketch_file_name, split, and one 0/1 column per available attribute
     DST/prepare_report.json    counts, timings, every unreadable photo with its error, annotation rows without a
@@ -29,11 +29,17 @@ from typing import Any
 
 import torch
 
-from s2fgan_hf.data.atomic_io import atomic_save_image, atomic_write_text, remove_stale_temporaries
+from s2fgan_hf.atomic_io import atomic_save_image, atomic_write_text, remove_stale_temporaries
 from s2fgan_hf.data.prepare_settings import reconcile_settings
-from s2fgan_hf.data.readers import READERS, FaceRecord, build_reader, load_grey, load_rgb
+from s2fgan_hf.data.readers import READERS, FaceRecord, build_reader
 from s2fgan_hf.data.sketch_extraction import SketchExtractor
-from s2fgan_hf.data.transforms import crop_and_resize, pil_to_tensor, tensor_to_pil
+from s2fgan_hf.image_processing.image_io import (
+    crop_and_resize,
+    load_grey,
+    load_rgb,
+    pil_to_unit_tensor,
+    unit_tensor_to_pil,
+)
 from s2fgan_hf.progress import progress as progress_bar
 
 IMAGE_FORMATS = ("png", "jpg")
@@ -69,7 +75,7 @@ def _skipped_warning(names: Sequence[str], what: str, src: Path) -> str:
 def _dataset_sketch(record: FaceRecord, size: int) -> torch.Tensor:
     """A dataset-provided sketch (e.g. HED maps), resized and re-binarised: ``[1, size, size]`` in {0, 1}."""
     sketch = crop_and_resize(load_grey(record.sketch_path), size)  # type: ignore[arg-type]
-    return (pil_to_tensor(sketch) > 0.75).float()
+    return (pil_to_unit_tensor(sketch) > 0.75).float()
 
 
 def prepare_dataset(
@@ -148,14 +154,14 @@ def prepare_dataset(
                     failed.append({"name": record.name, "path": str(record.image_path), "error": repr(error)})
                     continue
                 batch.append(record)
-                photos.append(pil_to_tensor(photo))
+                photos.append(pil_to_unit_tensor(photo))
             if batch:
                 sketches = extractor(torch.stack(photos).to(device)).cpu()  # [B, 1, size, size]
                 for index, (record, photo) in enumerate(zip(batch, photos)):
                     image_path, sketch_path = _output_paths(dst, record, image_format)
                     options = {"quality": 95} if image_format == "jpg" else {}
-                    atomic_save_image(tensor_to_pil(photo), image_path, **options)
-                    atomic_save_image(tensor_to_pil(given.get(index, sketches[index])), sketch_path)
+                    atomic_save_image(unit_tensor_to_pil(photo), image_path, **options)
+                    atomic_save_image(unit_tensor_to_pil(given.get(index, sketches[index])), sketch_path)
                     processed += 1
             bar.update(len(todo[start : start + batch_size]))
     failed_names = {f["name"] for f in failed}
