@@ -22,12 +22,12 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from s2fgan_hf import S2FGAN  # noqa: E402
+from s2fgan_hf.app.canvas import Framing, strokes_from_image  # noqa: E402
+from s2fgan_hf.app.editor import FaceEditor  # noqa: E402
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.evaluation.grids import attribute_sweep_grid  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_set  # noqa: E402
 from s2fgan_hf.image_processing import signed_batch_to_pils  # noqa: E402
-from s2fgan_hf.interactive import FaceEditor  # noqa: E402
-from s2fgan_hf.sketch_canvas import Framing, strokes_from_image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

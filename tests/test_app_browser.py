@@ -37,7 +37,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import app
-    from s2fgan_hf.interactive import load_app_model
+    from s2fgan_hf.app.editor import load_app_model
 
     model, _ = load_app_model(save_tiny_model(tmp_path_factory.mktemp("tiny")))
     demo = app.build_demo(model)

@@ -198,9 +198,9 @@ def test_tensors_are_taken_as_model_format_and_not_thinned():
 
 def test_a_freehand_example_gets_a_training_like_ink_density():
     """The bundled DeepFaceDrawing example, through the app's path: ink near the training maps' ~9 %, not ~20 %."""
-    from s2fgan_hf.interactive import FaceEditor
+    from s2fgan_hf.app.canvas import Framing, strokes_from_image
+    from s2fgan_hf.app.editor import FaceEditor
     from s2fgan_hf.loading import load_model
-    from s2fgan_hf.sketch_canvas import Framing, strokes_from_image
 
     root = Path(__file__).resolve().parents[1]
     editor = FaceEditor(load_model(None), Framing.load(root / "assets" / "framing.json"))

@@ -205,7 +205,8 @@ def test_shapes_only_build_matches_the_real_state_dict(preset, cls):
 BAD_ATTRIBUTES = [
     ({"Smiling": "abc"}, r"attribute 'Smiling' must be a number in this model's slider range \[-4, 4\], got 'abc'"),
     ({"Smiling": None}, r"attribute 'Smiling' must be a number .*\[-4, 4\], got None"),
-    ({"Smiling": 1e300}, r"attribute 'Smiling' \(position 0\) = 1e\+300 is outside .*slider range \[-4, 4\]"),
+    ({"Smiling": 1e300}, r"attribute 'Smiling' = 1e\+300 is outside .*slider range \[-4, 4\]"),
+    ({"Smiling": True}, r"attribute 'Smiling' must be a number .*\[-4, 4\], got True"),
     ("Smiling", r"attributes must be a mapping like \{'Smiling': 1.5\}.*got the string 'Smiling'"),
     ([0.0, None] + [0.0] * 10, r"attribute 'Male' \(position 1\) must be a number .*got None"),
     ([0.0] * 11 + [float("nan")], r"attribute 'Chubby' \(position 11\) must be a finite number, got nan"),
