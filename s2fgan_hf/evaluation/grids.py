@@ -32,8 +32,8 @@ def attribute_sweep_grid(
     ``sketches`` is [B, 1, H, W] in [-1, 1]; ``photos`` (optional) [B, 3, H, W] in [-1, 1].
     """
     model.eval()
-    sk = model.prepare_sketches(sketches)
-    z = model.sketch_encoder(sk)
+    z = model.encode_sketch(sketches)
+    sk = model.prepare_sketches(sketches)  # what the encoder saw, for the sketch column
     columns: list[tuple[str, list[Image.Image]]] = []
     if photos is not None:
         columns.append(("photo", signed_batch_to_pils(photos)))

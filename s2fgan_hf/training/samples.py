@@ -35,8 +35,8 @@ def sample_grid(
     try:
         device, dtype = model.device, model.dtype
         sketches, images = sketches.to(device, dtype), images.to(device, dtype)
-        z_sketch = model.sketch_encoder(sketches)
-        columns = [sketches.expand(-1, 3, -1, -1), model.decode(z_sketch), model.decode(model.image_encoder(images))]
+        z_sketch = model.encode_sketch(sketches)
+        columns = [sketches.expand(-1, 3, -1, -1), model.decode(z_sketch), model.decode(model.encode_image(images))]
         titles = ["sketch", "from sketch", "from photo"]
         columns.append(images)
         titles.append("photo")
