@@ -14,7 +14,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from tests.app_helpers import face_strokes, free_port, save_layer, save_sketch, save_tiny_model
+from scripts.app_driver import face_strokes, free_port, save_sketch
+from tests.app_helpers import save_layer, save_tiny_model
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

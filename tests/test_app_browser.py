@@ -9,19 +9,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.app_helpers import free_port, save_tiny_model
-from tests.browser_helpers import (
+from scripts.app_driver import (
     CHROMIUM,
     IdleWatch,
     draw_face,
     draw_strokes,
     face_src,
+    free_port,
     image_pixels,
     launch_chromium,
     move_slider,
     nudge_slider,
     status_text,
 )
+from tests.app_helpers import save_tiny_model
 
 pytestmark = [
     pytest.mark.browser,

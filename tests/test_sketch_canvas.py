@@ -20,7 +20,7 @@ from s2fgan_hf.app.canvas import (
     strokes_from_image,
 )
 from s2fgan_hf.app.editor import FaceEditor, load_app_model
-from tests.app_helpers import face_strokes
+from scripts.app_driver import face_strokes
 
 FRAMING = Framing(center_x=0.5, center_y=0.55, width=0.6, height=0.7)
 
