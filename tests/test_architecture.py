@@ -112,3 +112,16 @@ def test_no_file_is_over_about_400_lines():
         if p.name not in LONGER_ALLOWED and (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_old_import_paths_are_aliases_not_copies():
+    import s2fgan_hf.atomic_io as atomic_io
+    import s2fgan_hf.cli as cli
+    import s2fgan_hf.data.atomic_io as old_atomic_io
+    import s2fgan_hf.interactive as interactive
+    from s2fgan_hf.app import editor
+    from s2fgan_hf.commands import dispatch
+
+    assert cli.main is dispatch.main
+    assert interactive.FaceEditor is editor.FaceEditor and interactive.load_app_model is editor.load_app_model
+    assert old_atomic_io.atomic_write is atomic_io.atomic_write
