@@ -2,7 +2,7 @@
 
     python app.py [--model PATH_OR_HUB_ID]        # or S2FGAN_MODEL=...; default: the bundled checkpoint
 
-The model logic lives in ``s2fgan_hf/interactive.py`` and the sketch handling in ``s2fgan_hf/sketch_canvas.py``.
+The model logic lives in ``s2fgan_hf/app/editor.py`` and the sketch handling in ``s2fgan_hf/app/canvas.py``.
 See docs/app.md for the API endpoint (``/generate``) and how the guide and the re-framing work.
 """
 
@@ -18,17 +18,18 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from s2fgan_hf.interactive import FaceEditor, load_app_model, sketch_from_photo
-from s2fgan_hf.modeling_s2fgan import S2FGAN
-from s2fgan_hf.sketch_canvas import (
+from s2fgan_hf import S2FGAN
+from s2fgan_hf.app.canvas import (
     EMPTY_MESSAGE,
     Framing,
     SketchError,
     mask_to_layer,
-    open_image,
+    open_upload,
     strokes_from_editor,
     strokes_from_image,
 )
+from s2fgan_hf.app.editor import FaceEditor, load_app_model, sketch_from_photo
+from s2fgan_hf.image_processing import load_grey, open_image
 
 logger = logging.getLogger("s2fgan_app")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -64,11 +65,7 @@ def attribute_slider(name: str, low: float, high: float) -> gr.Slider:
 def guide_image(assets: Path = ASSETS) -> Image.Image:
     """The guide as an opaque ``LA`` canvas background (plain white if the asset is missing)."""
     path = assets / "guide.png"
-    gray = (
-        Image.open(path).convert("L").resize((CANVAS, CANVAS))
-        if path.is_file()
-        else Image.new("L", (CANVAS,) * 2, 255)
-    )
+    gray = load_grey(path).resize((CANVAS, CANVAS)) if path.is_file() else Image.new("L", (CANVAS,) * 2, 255)
     return Image.merge("LA", (gray, Image.new("L", gray.size, 255)))
 
 
@@ -82,7 +79,7 @@ def example_values(guide: Image.Image, assets: Path = ASSETS) -> tuple[list[list
     """Example sketches from ``assets/examples`` as Sketchpad values, plus their labels."""
     values, labels = [], []
     for path in sorted((assets / "examples").glob("*.png")):
-        strokes = strokes_from_image(Image.open(path).resize((CANVAS, CANVAS), Image.NEAREST))
+        strokes = strokes_from_image(open_image(path).resize((CANVAS, CANVAS), Image.NEAREST))
         values.append([canvas_value(guide, strokes)])
         labels.append(path.stem.replace("_", " "))
     return values, labels
@@ -122,7 +119,7 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         if not path:
             return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to start from its sketch."
         try:
-            strokes = sketch_from_photo(open_image(path), CANVAS)
+            strokes = sketch_from_photo(open_upload(path), CANVAS)
         except SketchError as error:
             return gr.update(), None, None, str(error)
         except Exception as error:

@@ -34,7 +34,6 @@ from torch.utils.data import DataLoader
 from s2fgan_hf import PRESETS, S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler
 from s2fgan_hf.losses import LossWeights
-from s2fgan_hf.perceptual import PERCEPTUAL_KINDS, build_perceptual_loss
 from s2fgan_hf.progress import progress as progress_bar
 from s2fgan_hf.training import (
     DEFAULT_EMA_DECAY,
@@ -51,6 +50,7 @@ from s2fgan_hf.training import (
 from s2fgan_hf.training.augment import AUGMENT_KINDS
 from s2fgan_hf.training.checkpointing import register_checkpoint_hooks, resolve_resume_checkpoint, save_checkpoint
 from s2fgan_hf.training.data import PHOTO_FORMATS, build_dataset
+from s2fgan_hf.training.perceptual import PERCEPTUAL_KINDS, build_perceptual_loss
 from s2fgan_hf.training.samples import save_sample_grid
 from s2fgan_hf.training.tracking import JSONLTracker, drop_rows_after, run_record
 

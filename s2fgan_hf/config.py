@@ -105,10 +105,10 @@ class S2FGANConfig:
         sketch_downsample: how the sketch is brought from ``image_size`` to ``sketch_input_size``:
             ``"bilinear"`` then binarise at 0 (the official choice; it drops about half of 1 px strokes), or
             ``"min_pool"`` (keeps every stroke pixel; recommended for new training runs).
-        sketch_normalization: how an input drawing is turned into the encoder's input (``image_processing``):
+        sketch_normalization: how an input drawing is turned into the encoder's input (``image_processing.sketches``):
             ``"binary"`` (binarise, thin to 1 px: models trained on extracted edge maps only; the default, so
             older config.json files load unchanged) or ``"grey"`` (keep grey shading and stroke widths: models
-            trained on drawing styles, ``sketch_normalization.py``). No tensor shape depends on it.
+            trained on drawing styles, ``image_processing/sketch_normalization.py``). No tensor shape depends on it.
         latent_dim: size of the single style vector z shared by the whole decoder.
         attribute_names: the editable attributes, in vector order.
         variant: ``"dis"`` (S2F-DIS: additive, unit attribute directions) or ``"dec"`` (S2F-DEC: the attribute

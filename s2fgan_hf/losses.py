@@ -37,7 +37,7 @@ def pixel_l1_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
 def perceptual_loss(
     fake: torch.Tensor, real: torch.Tensor, network: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 ) -> torch.Tensor:
-    """Perceptual distance computed by ``network(fake, real)`` (see ``s2fgan_hf.perceptual``). [B, 3, H, W] -> []."""
+    """Perceptual distance computed by ``network(fake, real)`` (see ``training/perceptual.py``). [B, 3, H, W] -> []."""
     return network(fake, real).float()
 
 

@@ -22,7 +22,13 @@ from torch import nn
 from .attributes import Attributes, attribute_shifts
 from .config import S2FGANConfig
 from .hub import HUB_METADATA, StrictHubMixin, coerce_config, model_card_template
-from .image_processing import SketchInput, image_to_tensor, sketch_batch_to_tensor, sketch_to_tensor, tensor_to_pil
+from .image_processing import (
+    SketchInput,
+    image_to_tensor,
+    signed_batch_to_pils,
+    sketch_batch_to_tensor,
+    sketch_to_tensor,
+)
 from .networks import AttributeDirections, AttributeMappingNetwork, Decoder, ImageEncoder, SketchEncoder
 
 
@@ -159,7 +165,7 @@ class S2FGAN(
     def prepare_sketches(self, sketches: SketchInput | Sequence[SketchInput]) -> torch.Tensor:
         """Any accepted sketch (or list of them) -> [B, 1, size, size] in {-1, +1} on the model's device.
 
-        A 4-D tensor [B, 1, H, W] is treated as a batch. See ``image_processing.sketch_to_tensor``.
+        A 4-D tensor [B, 1, H, W] is treated as a batch. See ``image_processing.sketches.sketch_to_tensor``.
         """
         size = self.config.image_size
         if (
@@ -278,7 +284,7 @@ class S2FGAN(
             for start in range(0, count, batch_size):
                 z = self.encode_sketch(sketches[start : start + batch_size])
                 z = self._edit(z, shifts[start : start + z.shape[0]].to(z.dtype))
-                images.extend(tensor_to_pil(self.decode(z)))
+                images.extend(signed_batch_to_pils(self.decode(z)))
         finally:
             self.train(was_training)
         return images[0] if single else images

@@ -9,19 +9,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.app_helpers import free_port, save_tiny_model
-from tests.browser_helpers import (
+from scripts.app_driver import (
     CHROMIUM,
     IdleWatch,
     draw_face,
     draw_strokes,
     face_src,
+    free_port,
     image_pixels,
     launch_chromium,
     move_slider,
     nudge_slider,
     status_text,
 )
+from tests.app_helpers import save_tiny_model
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,7 +38,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import app
-    from s2fgan_hf.interactive import load_app_model
+    from s2fgan_hf.app.editor import load_app_model
 
     model, _ = load_app_model(save_tiny_model(tmp_path_factory.mktemp("tiny")))
     demo = app.build_demo(model)

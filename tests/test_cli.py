@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from s2fgan_hf.cli import main
+from s2fgan_hf.commands import main
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def test_round_trip_is_bit_identical(tmp_path, stroke_sketch, variant):
 
 def test_saved_files_get_the_usual_permissions(tmp_path, tiny_model):
     """The atomic weight file has the mode any new file gets (safetensors alone makes it owner-only, 0o600)."""
-    from s2fgan_hf.data.atomic_io import atomic_write_text, default_file_mode
+    from s2fgan_hf.atomic_io import atomic_write_text, default_file_mode
 
     tiny_model.save_pretrained(tmp_path / "model")
     atomic_write_text("x", tmp_path / "note.txt")

@@ -11,7 +11,7 @@ from s2fgan_hf import S2FGAN, S2FGANConfig
 from s2fgan_hf.data.dataset import PreparedSketchFaceDataset
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler, render_style
 from s2fgan_hf.image_processing import sketch_to_tensor
-from s2fgan_hf.sketch_normalization import normalize_grey_sketch
+from s2fgan_hf.image_processing.sketch_normalization import normalize_grey_sketch
 
 from .training.conftest import FIXTURE_DIR
 

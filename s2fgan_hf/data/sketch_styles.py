@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from s2fgan_hf.data.augmentation import SketchAugmentation
-from s2fgan_hf.sketch_normalization import normalize_grey_sketch
+from s2fgan_hf.image_processing.sketch_normalization import normalize_grey_sketch
 
 STYLES = ("edges", "marker", "pencil", "sparse", "shaded")
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cli_inputs import InputError, check_device, check_input_files, load_model_checked, writable_folder
+from ..loading import MODEL_ENV
+from .inputs import InputError, check_device, check_input_files, load_model_checked, writable_folder
 
-DEFAULT_MODEL_ENV = "S2FGAN_MODEL"
 # An -o ending in one of these names a single image file; anything else is a folder.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--attr", action="append", type=parse_attribute, default=[], metavar="NAME=VALUE", help="attribute shift"
     )
-    p.add_argument("--model", default=None, help=f"local folder or Hub id (default: ${DEFAULT_MODEL_ENV} or bundled)")
+    p.add_argument("--model", default=None, help=f"local folder or Hub id (default: ${MODEL_ENV} or bundled)")
     p.add_argument(
         "-o",
         "--output",
