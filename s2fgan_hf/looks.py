@@ -22,15 +22,21 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 
 LOOK_REGIONS = ("hair", "face", "background")
 LOOK_SIZE = 6 * len(LOOK_REGIONS)  # per region: RGB means, then RGB standard deviations
 DEFAULT_PRIOR_PATH = Path(__file__).with_name("look_prior.json")
+
+# What a caller may pass as a look: None (no look), an int seed, a photo, or looks [18] / [B, 18].
+Look = int | torch.Tensor | Image.Image | np.ndarray | str | os.PathLike | None
 
 
 def _blob(ys: torch.Tensor, xs: torch.Tensor, cy: float, cx: float, sy: float, sx: float) -> torch.Tensor:
@@ -127,17 +133,20 @@ def fit_look(
     latent: torch.Tensor,
     look: torch.Tensor,
     attribute_directions: torch.Tensor | None = None,
-    settings: LookFit = LookFit(),
+    settings: LookFit | None = None,
 ) -> torch.Tensor:
     """The latent [B, D] moved so that ``decoder`` renders the look [B or 1, 18], keeping lines and attributes.
 
     ``attribute_directions`` [D, n]: the offset is kept orthogonal to their span (``None``: no constraint). Runs with
     gradients enabled on the latent only; the decoder's parameters are not changed. Deterministic for a given input.
     """
+    settings = settings or LookFit()
     if look.ndim == 1:
         look = look[None]
     if look.ndim != 2 or look.shape[-1] != LOOK_SIZE or look.shape[0] not in (1, latent.shape[0]):
-        raise ValueError(f"a look is [{LOOK_SIZE}] or [B, {LOOK_SIZE}] for B = {latent.shape[0]}, got {tuple(look.shape)}")
+        raise ValueError(
+            f"a look is [{LOOK_SIZE}] or [B, {LOOK_SIZE}] for B = {latent.shape[0]}, got {tuple(look.shape)}"
+        )
     if not torch.isfinite(look).all():
         raise ValueError("a look must be finite")
     base = latent.detach().float()
