@@ -31,6 +31,8 @@ import torch
 from PIL import Image
 from torch import nn
 
+from .layers.weight_cache import weight_cache_disabled
+
 LOOK_REGIONS = ("hair", "face", "background")
 LOOK_SIZE = 6 * len(LOOK_REGIONS)  # per region: RGB means, then RGB standard deviations
 DEFAULT_PRIOR_PATH = Path(__file__).with_name("look_prior.json")
@@ -149,8 +151,21 @@ def fit_look(
         )
     if not torch.isfinite(look).all():
         raise ValueError("a look must be finite")
-    base = latent.detach().float()
-    target = look.to(base.device, torch.float32)
+    # Callers may hold inference tensors or be inside inference_mode, and the derived-weight cache may hold
+    # weights built there: both cannot enter autograd, so the fit runs in normal mode on freshly built weights.
+    with torch.inference_mode(False), weight_cache_disabled():
+        base = latent.detach().float().clone()
+        target = look.to(base.device, torch.float32).clone()
+        return _fit(decoder, base, target, attribute_directions, settings)
+
+
+def _fit(
+    decoder: nn.Module,
+    base: torch.Tensor,
+    target: torch.Tensor,
+    attribute_directions: torch.Tensor | None,
+    settings: LookFit,
+) -> torch.Tensor:
     basis = None
     if attribute_directions is not None:
         basis = torch.linalg.qr(attribute_directions.detach().to(base.device, torch.float32))[0]  # [D, n] orthonormal
@@ -172,4 +187,4 @@ def fit_look(
     moved = base + constrained(offset.detach())
     if not torch.isfinite(moved).all() or not math.isfinite(float(moved.abs().max())):
         raise FloatingPointError("fitting the look gave a non-finite latent")
-    return moved.to(latent.dtype)
+    return moved

@@ -57,7 +57,7 @@ def test_generate_endpoint_is_documented(running: tuple[object, Client]) -> None
     _, client = running
     info = client.view_api(return_format="dict", print_info=False)
     params = [p["parameter_name"] for p in info["named_endpoints"]["/generate"]["parameters"]]
-    assert params == ["sketch", "attributes", "reframe"]
+    assert params == ["sketch", "attributes", "reframe", "look", "look_photo"]
     assert "/draw" not in info["named_endpoints"]  # the UI's live event is callable but undocumented
 
 
@@ -69,6 +69,21 @@ def test_generate_returns_a_face(running: tuple[object, Client], files: Path) ->
     image = Image.open(plain)
     assert image.size == (32, 32) and image.mode == "RGB"
     assert not np.array_equal(_pixels(plain), _pixels(edited))
+
+
+def test_generate_takes_a_look_seed_or_photo(running: tuple[object, Client], files: Path) -> None:
+    _, client = running
+    sketch = handle_file(save_sketch(face_strokes(), files / "face_look.png"))
+    plain = _pixels(client.predict(sketch, None, True, api_name="/generate"))
+    seeded = _pixels(client.predict(sketch, None, True, 4, api_name="/generate"))
+    assert np.array_equal(seeded, _pixels(client.predict(sketch, None, True, 4, api_name="/generate")))
+    assert not np.array_equal(seeded, plain)
+    photo = files / "look_photo.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(photo)
+    lent = _pixels(client.predict(sketch, {"Smiling": 2}, True, None, handle_file(photo), api_name="/generate"))
+    assert lent.shape == plain.shape and not np.array_equal(lent, plain)
+    with pytest.raises(Exception, match="not both"):
+        client.predict(sketch, None, True, 4, handle_file(photo), api_name="/generate")
 
 
 @pytest.mark.parametrize(
@@ -118,9 +133,9 @@ def test_non_finite_attributes_over_raw_http_give_clear_messages(running: tuple[
     with save_sketch(face_strokes(), files / "face_raw.png").open("rb") as f:
         uploaded = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files={"files": ("f.png", f)}).json()
     sketch = json.dumps({"path": uploaded[0], "meta": {"_type": "gradio.FileData"}})
-    reply = _raw_call(client, "generate", sketch + ', {"Smiling": 1e400}, true')
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": 1e400}, true, null, null')
     assert "attribute 'Smiling' must be a finite number, got inf; slider range [-4, 4]" in reply, reply
-    reply = _raw_call(client, "generate", sketch + ', {"Smiling": NaN}, true')
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": NaN}, true, null, null')
     assert "attribute 'Smiling' must be a finite number, got nan; slider range [-4, 4]" in reply, reply
 
 

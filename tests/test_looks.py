@@ -69,6 +69,8 @@ def test_a_look_moves_the_colours_and_keeps_attribute_scores(bundled, real_sketc
     assert all(p.grad is None for p in bundled.parameters())
     assert torch.equal(bundled.apply_look(z, target), moved)  # deterministic
     assert torch.equal(bundled.apply_look(z, None), z)
+    with torch.inference_mode():  # as the app's editor holds its latents
+        assert torch.equal(bundled.apply_look(z.clone(), target), moved)
 
 
 def test_generate_takes_a_seed_or_a_photo(bundled, real_sketches):

@@ -111,6 +111,24 @@ class FaceEditor:
                 self._cache.popitem(last=False)
         return z, False
 
+    def looked_latent(self, sketch: torch.Tensor, look: torch.Tensor | None) -> tuple[torch.Tensor, bool]:
+        """The sketch's latent under ``look`` ([1, 18] from ``S2FGAN.resolve_look``, or ``None``), cached like the
+        sketch latent, so slider moves under a look do not fit it again."""
+        z, cached = self.latent(sketch)
+        if look is None:
+            return z, cached
+        key = "look:" + hashlib.sha1(sketch.numpy().tobytes() + look.float().numpy().tobytes()).hexdigest()
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key], True
+        moved = self.model.apply_look(z, look)
+        with self._lock:
+            self._cache[key] = moved
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return moved, False
+
     def attributes(self, values: Mapping[str, Any] | None) -> torch.Tensor:
         """Validate attribute shifts for the UI sliders and the API alike: [1, num_attributes] on the model's device.
 
@@ -127,12 +145,17 @@ class FaceEditor:
             raise SketchError(str(error)) from None
 
     def render(
-        self, strokes: np.ndarray, attributes: Mapping[str, Any] | None = None, reframe_strokes: bool = True
+        self,
+        strokes: np.ndarray,
+        attributes: Mapping[str, Any] | None = None,
+        reframe_strokes: bool = True,
+        look: torch.Tensor | None = None,
     ) -> Rendering:
-        """Strokes + attribute shifts -> ``Rendering``. Raises ``SketchError`` for unusable sketches or values."""
+        """Strokes + attribute shifts (+ a look [1, 18]) -> ``Rendering``. Raises ``SketchError`` for unusable
+        sketches or values."""
         shifts = self.attributes(attributes)
         sketch = self.model_sketch(strokes, reframe_strokes)
-        z, cached = self.latent(sketch)
+        z, cached = self.looked_latent(sketch, look)
         with torch.inference_mode():
             face = signed_batch_to_pils(self.model.decode(self.model.edit(z, shifts)))[0]
         return Rendering(face=face, model_input=signed_batch_to_pils(sketch)[0], cached=cached)
