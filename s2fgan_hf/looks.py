@@ -128,6 +128,7 @@ class LookFit:
     steps: int = 30
     learning_rate: float = 0.1
     geometry_weight: float = 3.0
+    offset_weight: float = 0.0  # L2 on the latent offset (mean square): keeps the face nearer its no-look latent
 
 
 def fit_look(
@@ -182,6 +183,8 @@ def _fit(
             face = decoder(base + constrained(offset)).float()
             loss = (look_statistics(face) - target).abs().mean()
             loss = loss + settings.geometry_weight * (_luma_gradients(face) - lines).abs().mean()
+            if settings.offset_weight > 0:
+                loss = loss + settings.offset_weight * offset.square().mean()
             (offset.grad,) = torch.autograd.grad(loss, offset)  # the decoder's parameters get no gradient
             optimizer.step()
     moved = base + constrained(offset.detach())
