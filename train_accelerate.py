@@ -34,6 +34,7 @@ from torch.utils.data import DataLoader
 from s2fgan_hf import PRESETS, S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler
 from s2fgan_hf.losses import LossWeights
+from s2fgan_hf.networks import EDITORS
 from s2fgan_hf.perceptual import PERCEPTUAL_KINDS, build_perceptual_loss
 from s2fgan_hf.progress import progress as progress_bar
 from s2fgan_hf.training import (
@@ -69,7 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     g.add_argument("--preset", default="fast-128", choices=sorted(PRESETS), help="Architecture of a new model.")
     g.add_argument("--resolution", type=int, default=None, help="Override the preset's image_size (power of two).")
-    g.add_argument("--variant", default="dis", choices=("dis", "dec"), help="S2F-DIS or S2F-DEC (new model).")
+    g.add_argument("--variant", default="dis", choices=tuple(EDITORS), help="Attribute editor of a new model.")
     g = p.add_argument_group("data")
     g.add_argument("--train_data_dir", default=None, help="Folder made by `s2fgan prepare-data`.")
     g.add_argument("--photo_dir", default=None, help="Raw photos; sketches are extracted on the fly.")
@@ -246,9 +247,10 @@ def main(argv: list[str] | None = None) -> dict:
         photo_branch_frozen=args.freeze_photo_branch,
     )
     if args.freeze_photo_branch:
-        if config.variant != "dis":
-            raise ValueError("--freeze_photo_branch is implemented for S2F-DIS only")
-        for module in (generator.image_encoder, generator.decoder, generator.attribute_directions):
+        if not generator.attribute_mapping.supports_frozen_photo_branch:
+            raise ValueError(f"--freeze_photo_branch: the {config.variant!r} editor has no frozen-photo-branch stage")
+        photo_branch = (generator.image_encoder, generator.decoder, generator.attribute_directions)
+        for module in (*photo_branch, generator.attribute_mapping):
             module.requires_grad_(False)
     perceptual = build_perceptual_loss(
         args.perceptual_loss if weights.perceptual > 0 else "none",
@@ -366,7 +368,6 @@ def main(argv: list[str] | None = None) -> dict:
                     apply_r1,
                 )
                 shifts = sample_attribute_shifts(args.train_batch_size, *shift_args)
-                probe = generator.attribute_directions.directions() if config.variant == "dec" else None
                 metrics |= generator_step(
                     accelerator,
                     generator_side,
@@ -377,7 +378,6 @@ def main(argv: list[str] | None = None) -> dict:
                     step_config,
                     augment,
                     perceptual,
-                    probe,
                 )
             if not accelerator.sync_gradients:
                 continue

@@ -64,7 +64,6 @@ def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant:
     augment = build_augment("ada")
     augment.p = 0.5
     perceptual = StructuralLoss().to(device)
-    probe = generator.attribute_directions if variant == "dec" else None
 
     def iteration(r1: bool) -> float:
         shifts = sample_attribute_shifts(batch_size, config.num_attributes, 4.0, 0.5, 0.5, device)
@@ -72,8 +71,7 @@ def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant:
             torch.cuda.synchronize()
         start = time.perf_counter()
         discriminator_step(accelerator, g_side, d_side, opt_d, batch, shifts, step_config, augment, r1)
-        directions = probe.directions() if probe is not None else None
-        generator_step(accelerator, g_side, d_side, opt_g, batch, shifts, step_config, augment, perceptual, directions)
+        generator_step(accelerator, g_side, d_side, opt_g, batch, shifts, step_config, augment, perceptual)
         if device.type == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter() - start

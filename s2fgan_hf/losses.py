@@ -1,8 +1,8 @@
 """S2FGAN training losses as pure functions: networks compute, this module judges.
 
 Every function takes tensors (and, for the perceptual loss, the feature network) and returns a scalar tensor.
-Nothing here holds state or parameters. The default weights of each variant are in ``LossWeights``; they follow
-the official code (method notes §2), with its bugs fixed (§8):
+Nothing here holds state or parameters. The weights are in ``LossWeights`` (each editor's official defaults in
+its ``default_loss_weights``); they follow the official code (method notes §2), with its bugs fixed (§8):
 
 * S2F-DIS: the attribute directions C are trained by the semantic and orthogonality losses (the official
   trainer froze them, so its orthogonality loss was a constant).
@@ -154,9 +154,13 @@ def lazy_r1_loss(penalty: torch.Tensor, gamma: float, every: int) -> torch.Tenso
 
 @dataclass
 class LossWeights:
-    """Weights of the generator-step losses (and the DEC probe loss of the discriminator step).
+    """Weights of the generator-step loss terms (and of the probe loss of the discriminator step), by term name.
 
-    ``for_variant`` gives the official defaults (method notes §2). A weight of 0 skips that term's contribution.
+    The defaults are the official weights of the terms every editor shares; an editor's own terms (``sem``,
+    ``ortho``: S2F-DIS; ``edit``, ``cycle``, ``probe``: S2F-DEC) are 0 here and get their official values from the
+    editor's ``default_loss_weights`` (``for_variant``; method notes §2). A weight of 0 skips that term's
+    contribution. A new term is one field here: ``train_accelerate.py`` makes its ``--lambda_<name>`` flag and logs
+    it as ``g_<name>``.
     """
 
     align: float = 2.5
@@ -164,8 +168,8 @@ class LossWeights:
     perceptual: float = 2.5
     l1: float = 2.5
     adv: float = 1.0
-    sem: float = 0.5
-    ortho: float = 1.0
+    sem: float = 0.0
+    ortho: float = 0.0
     edit: float = 0.0
     cycle: float = 0.0
     probe: float = 0.0
@@ -173,8 +177,8 @@ class LossWeights:
     # against the photo, the paper's sketch branch G_s. It trains the sketch encoder through the decoder and is
     # what keeps short CPU runs from collapsing to one face for every sketch. 0 = official behaviour.
     sketch_l1: float = 0.0
-    # Not in the official trainer either (DIS only): the semantic loss on the *sketch* latents, scored by C's
-    # directions held fixed. It moves E_s alone and teaches it to place a sketch on the right side of each
+    # Not in the official trainer either (S2F-DIS's editor only): the semantic loss on the *sketch* latents, scored
+    # by C's directions held fixed. It moves E_s alone and teaches it to place a sketch on the right side of each
     # attribute boundary (a smiling mouth, long hair) instead of waiting for L_align to carry that over. 0 = off.
     sketch_sem: float = 0.0
     # The sketch branch G_s as a generator (docs/training.md §12; none is in the official trainer): the decoded
@@ -191,31 +195,21 @@ class LossWeights:
         return self.sketch_l1 > 0 or self.sketch_adv > 0 or self.sketch_fm > 0
 
     @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The term names, in field order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
     def for_variant(cls, variant: str, **overrides: float | None) -> LossWeights:
-        """Official defaults of ``variant`` ("dis" or "dec"), with the non-``None`` ``overrides`` applied."""
-        if variant == "dis":
-            weights = cls()
-        elif variant == "dec":
-            weights = cls(
-                align=2.5,
-                domain=0.05,
-                perceptual=2.5,
-                l1=1.0,
-                adv=1.0,
-                sem=0.0,
-                ortho=0.0,
-                edit=1.0,
-                cycle=1.0,
-                probe=1.0,
-            )
-        else:
-            raise ValueError(f"variant must be 'dis' or 'dec', got {variant!r}")
-        names = {f.name for f in dataclasses.fields(cls)}
+        """Official defaults of ``variant``'s editor, with the non-``None`` ``overrides`` applied."""
+        from .networks.editors import editor_class  # not at the top: the editors import this module
+
+        weights = cls(**editor_class(variant).default_loss_weights)
         for key, value in overrides.items():
-            if key not in names:
-                raise ValueError(f"unknown loss weight {key!r}; accepted: {sorted(names)}")
+            if key not in cls.names():
+                raise ValueError(f"unknown loss weight {key!r}; accepted: {sorted(cls.names())}")
             if value is not None:
-                if value < 0:
+                if not value >= 0:  # also refuses nan
                     raise ValueError(f"loss weight {key} must be >= 0, got {value}")
                 setattr(weights, key, float(value))
         return weights

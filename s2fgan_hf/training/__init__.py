@@ -5,15 +5,17 @@ Importing this package needs ``accelerate`` only for ``tracking``; everything el
 
 from .augment import AdaptiveAugment, DiffAugment, NoAugment, build_augment
 from .ema import DEFAULT_EMA_DECAY, GeneratorEMA
-from .modules import DiscriminatorSide, GeneratorSide
+from .modules import DiscriminatorOutputs, DiscriminatorSide, GeneratorOutputs, GeneratorSide
 from .steps import StepConfig, build_optimizers, discriminator_step, generator_step, sample_attribute_shifts
 
 __all__ = [
     "DEFAULT_EMA_DECAY",
     "AdaptiveAugment",
     "DiffAugment",
+    "DiscriminatorOutputs",
     "DiscriminatorSide",
     "GeneratorEMA",
+    "GeneratorOutputs",
     "GeneratorSide",
     "NoAugment",
     "StepConfig",
