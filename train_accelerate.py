@@ -14,8 +14,6 @@ import dataclasses
 import json
 import logging
 import math
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from accelerate.utils import (
 from torch.utils.data import DataLoader
 
 from s2fgan_hf import PRESETS, S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf.data.atomic_io import atomic_write_folder
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler
 from s2fgan_hf.losses import LossWeights
 from s2fgan_hf.networks import EDITORS
@@ -437,13 +436,15 @@ def main(argv: list[str] | None = None) -> dict:
         save_sample_grid(
             output_dir / "samples" / f"step_{global_step:07d}.png", ema.model, sample_sketches, sample_images
         )
-        tmp = output_dir / ".tmp-final"
-        shutil.rmtree(tmp, ignore_errors=True)
-        ema.model.save_pretrained(tmp)
-        discriminator.save_pretrained(tmp / "discriminator")
-        (tmp / "training_args.json").write_text(json.dumps(run_record(args, config), indent=2), encoding="utf-8")
-        shutil.rmtree(final_dir, ignore_errors=True)
-        os.replace(tmp, final_dir)
+
+        def write_final(folder: Path) -> None:
+            ema.model.save_pretrained(folder)
+            discriminator.save_pretrained(folder / "discriminator")
+            (folder / "training_args.json").write_text(
+                json.dumps(run_record(args, config), indent=2), encoding="utf-8"
+            )
+
+        atomic_write_folder(final_dir, write_final)
         logger.info(f"saved the EMA generator to {final_dir} (discriminator in {final_dir / 'discriminator'})")
         if args.push_to_hub:
             from huggingface_hub import upload_folder
