@@ -54,13 +54,13 @@ def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant:
     config = S2FGANConfig.from_preset(preset, variant=variant)
     generator, discriminator = S2FGAN(config).train(), S2FGANDiscriminator(config).train()
     g_side, d_side = GeneratorSide(generator, discriminator), DiscriminatorSide(generator, discriminator)
-    opt_g, opt_d = build_optimizers(g_side, d_side, d_reg_every=d_reg_every)
+    opt_g, opt_d = build_optimizers(g_side, d_side, learning_rate=0.002, d_reg_every=d_reg_every)
     g_side, d_side, opt_g, opt_d = accelerator.prepare(g_side, d_side, opt_g, opt_d)
     data = PreparedSketchFaceDataset(FIXTURE, config.attribute_names, split=None, image_size=config.image_size)
     items = [data[i % len(data)] for i in range(batch_size)]
     device = accelerator.device
     batch = {k: torch.stack([it[k] for it in items]).to(device) for k in ("image", "sketch", "attributes")}
-    step_config = StepConfig(LossWeights.for_variant(variant), d_reg_every=d_reg_every)
+    step_config = StepConfig(LossWeights.for_variant(variant), r1_gamma=1.0, d_reg_every=d_reg_every)
     augment = build_augment("ada")
     augment.p = 0.5
     perceptual = StructuralLoss().to(device)

@@ -1,4 +1,4 @@
-"""Training building blocks for ``train_accelerate.py``: step bodies, EMA, augmentation, checkpoints, samples.
+"""Training building blocks for ``train_accelerate.py``: settings, steps, EMA, augmentation, checkpoints, samples.
 
 Importing this package needs ``accelerate`` only for ``tracking``; everything else is plain PyTorch.
 """
@@ -7,6 +7,7 @@ from .augment import AdaptiveAugment, DiffAugment, NoAugment, build_augment
 from .ema import DEFAULT_EMA_DECAY, GeneratorEMA
 from .modules import DiscriminatorOutputs, DiscriminatorSide, GeneratorOutputs, GeneratorSide
 from .steps import StepConfig, build_optimizers, discriminator_step, generator_step, sample_attribute_shifts
+from .train_config import TrainConfig, TrainConfigError, run_record
 
 __all__ = [
     "DEFAULT_EMA_DECAY",
@@ -19,9 +20,12 @@ __all__ = [
     "GeneratorSide",
     "NoAugment",
     "StepConfig",
+    "TrainConfig",
+    "TrainConfigError",
     "build_augment",
     "build_optimizers",
     "discriminator_step",
     "generator_step",
+    "run_record",
     "sample_attribute_shifts",
 ]

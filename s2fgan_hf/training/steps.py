@@ -18,17 +18,27 @@ from .augment import NoAugment
 
 @dataclass
 class StepConfig:
-    """Settings shared by both steps (everything that is not a network, an optimizer or a batch)."""
+    """Settings shared by both steps (everything that is not a network, an optimizer or a batch).
+
+    ``TrainConfig.step_config`` makes it from a run's settings, which hold the defaults.
+
+    Args:
+        weights: the loss weights (resolved for the model's editor: ``LossWeights.for_variant``).
+        r1_gamma: R1 strength gamma.
+        d_reg_every: lazy R1 interval in optimizer steps (0: no R1); also sets the discriminator's Adam correction
+            (``build_optimizers``).
+        photo_branch_frozen: stage 2 of the sketch-branch schedule: only E_s (and Q) learn; the photo branch's
+            losses are skipped and the discriminator's fakes are the sketch faces alone.
+    """
 
     weights: L.LossWeights
-    r1_gamma: float = 1.0
-    d_reg_every: int = 16
-    attr_shift_max: float = 4.0
-    attr_shift_prob: float = 0.5
-    attr_one_hot_prob: float = 0.5
-    # Stage 2 of the sketch-branch schedule: only E_s (and Q) learn; the photo branch's losses are skipped and the
-    # discriminator's fakes are the sketch faces alone.
+    r1_gamma: float
+    d_reg_every: int
     photo_branch_frozen: bool = False
+
+    def r1_due(self, step: int) -> bool:
+        """Whether the discriminator step after ``step`` completed optimizer steps adds the lazy R1 term."""
+        return self.d_reg_every > 0 and self.r1_gamma > 0 and step % self.d_reg_every == 0
 
 
 def sample_attribute_shifts(
@@ -200,15 +210,16 @@ def generator_step(
 def build_optimizers(
     generator_side: nn.Module,
     discriminator_side: nn.Module,
-    learning_rate: float = 0.002,
-    d_reg_every: int = 16,
+    learning_rate: float,
+    d_reg_every: int,
     aux_weight_decay: float = 5e-4,
 ) -> tuple[torch.optim.Adam, torch.optim.Adam]:
-    """Official Adam settings.
+    """Official Adam settings (``d_reg_every``: the ``StepConfig``'s lazy R1 interval, 0 for none).
 
-    Generator: E_s, E_i, decoder, M with betas (0, 0.99); C (DIS) and Q in a group with betas (0.9, 0.999) and
-    weight decay 5e-4. Discriminator: F with lr * c and betas (0, 0.99 ** c), c = d_reg_every / (d_reg_every + 1)
-    (StyleGAN2's lazy-regularisation correction); the DEC probe C with betas (0.9, 0.999), weight decay 5e-4.
+    Generator: E_s, E_i, decoder, M with betas (0, 0.99); C (when the editor trains it: DIS) and Q in a group with
+    betas (0.9, 0.999) and weight decay 5e-4. Discriminator: F with lr * c and betas (0, 0.99 ** c),
+    c = d_reg_every / (d_reg_every + 1) (StyleGAN2's lazy-regularisation correction); the probe C (DEC) with betas
+    (0.9, 0.999), weight decay 5e-4.
     """
     aux_names = ("latent_discriminator.", "attribute_directions.")
     g_main = [p for n, p in generator_side.named_parameters() if not n.startswith(aux_names)]
