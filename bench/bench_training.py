@@ -34,6 +34,7 @@ from roofline import conv_peak_gflops, gpu_peaks  # noqa: E402
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.losses import LossWeights  # noqa: E402
+from s2fgan_hf.networks import EDITORS  # noqa: E402
 from s2fgan_hf.perceptual import StructuralLoss  # noqa: E402
 from s2fgan_hf.training import (  # noqa: E402
     DiscriminatorSide,
@@ -107,7 +108,7 @@ def main() -> None:
     p.add_argument("--presets", nargs="+", default=["paper-256", "fast-64"])
     p.add_argument("--batch_size", type=int, nargs="+", default=None, help="One per preset (default 2 / 8).")
     p.add_argument("--steps", type=int, default=2, help="Timed iterations per preset (after one warm-up).")
-    p.add_argument("--variant", default="dis", choices=("dis", "dec"))
+    p.add_argument("--variant", default="dis", choices=tuple(EDITORS))
     p.add_argument("--d_reg_every", type=int, default=16)
     p.add_argument("--mixed_precision", default="no", choices=("no", "fp16", "bf16"))
     p.add_argument("--cpu", action="store_true")
