@@ -41,8 +41,8 @@ class S2FGAN(
 
     Submodules: ``sketch_encoder`` (E_s), ``image_encoder`` (E_i, used in training and evaluation),
     ``attribute_directions`` (the semantic probe C), ``attribute_mapping`` (the attribute editor M of
-    ``config.variant``, an ``AttributeEditor`` from ``networks.editors.EDITORS``; S2F-DIS's edits along C's directions
-    and has no weights of its own) and ``decoder`` (D).
+    ``config.variant``, an ``AttributeEditor`` from ``networks.editors.EDITORS``; S2F-DIS's editor moves along C's
+    directions and has no weights of its own) and ``decoder`` (D).
 
     The inference API (``encode_sketch``, ``encode_image``, ``edit``, ``decode``, ``attribute_scores``,
     ``generate``) runs under ``torch.no_grad()`` and returns tensors that do not track gradients; ``forward`` and

@@ -22,7 +22,7 @@ EDITORS: dict[str, type[AttributeEditor]] = {
 
 
 def register_editor(name: str, editor: type[AttributeEditor]) -> type[AttributeEditor]:
-    """Make ``editor`` the class of ``S2FGANConfig(variant=name)``; returns it (usable as a class decorator body)."""
+    """Make ``editor`` the editor of ``S2FGANConfig(variant=name)`` (replacing any of that name); returns it."""
     if not isinstance(editor, type) or not issubclass(editor, AttributeEditor):
         raise TypeError(f"an editor must be an AttributeEditor subclass, got {editor!r}")
     if not isinstance(name, str) or not name.strip():

@@ -28,6 +28,11 @@ MIXED_PRECISIONS = ("no", "fp16", "bf16")
 REPORT_TO = ("all", "jsonl", "tensorboard", "none")
 
 
+def _literal(value: Any) -> str:
+    """``repr(value)`` safe inside a ``TrainConfigError`` problem (its braces are not placeholders)."""
+    return repr(value).replace("{", "{{").replace("}", "}}")
+
+
 class TrainConfigError(ValueError):
     """A ``TrainConfig`` setting that cannot work. ``problem`` names the settings with ``{0}``, ``{1}``, ...
     placeholders for ``fields``, so that a command line can put its own names in (``message(names)``)."""
@@ -132,7 +137,7 @@ class TrainConfig:
             values = getattr(self, name)
             for value in values if isinstance(values, tuple) else (values,):
                 if value is not None and value not in accepted:
-                    raise TrainConfigError([name], f"{{0}} must be one of {accepted}, got {value!r}")
+                    raise TrainConfigError([name], f"{{0}} must be one of {accepted}, got {_literal(value)}")
         if bool(self.train_data_dir) == bool(self.photo_dir):
             raise TrainConfigError(
                 ["train_data_dir", "photo_dir"], "give exactly one of {0} (a prepared folder) or {1} (raw photos)"
@@ -149,10 +154,12 @@ class TrainConfig:
         for term, weight in self.loss_weights.items():
             if term not in LossWeights.names():
                 raise TrainConfigError(
-                    ["loss_weights"], f"{{0}} has an unknown term {term!r}; accepted: {LossWeights.names()}"
+                    ["loss_weights"], f"{{0}} has an unknown term {_literal(term)}; accepted: {LossWeights.names()}"
                 )
             if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight >= 0):
-                raise TrainConfigError([f"loss_weights.{term}"], f"{{0}} must be a finite number >= 0, got {weight!r}")
+                raise TrainConfigError(
+                    [f"loss_weights.{term}"], f"{{0}} must be a finite number >= 0, got {_literal(weight)}"
+                )
         if self.perceptual_loss == "vgg19" and not self.perceptual_weights:
             raise TrainConfigError(
                 ["perceptual_loss", "perceptual_weights"],
@@ -182,7 +189,7 @@ class TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise TrainConfigError([], f"unknown training settings {unknown}")
+            raise TrainConfigError([], f"unknown training settings {_literal(unknown)}")
         return cls(**data)
 
 
