@@ -79,3 +79,23 @@ def test_run_record_round_trips_with_the_weights_used():
 def test_resume_mismatch_speaks_of_settings():
     error = ResumeMismatchError("cannot resume", {"preset": "tiny-32", "variant": "dec"})
     assert str(error).endswith("preset=tiny-32, variant=dec") and "--" not in str(error)
+
+
+def test_training_library_errors_name_no_flags():
+    import ast
+    import re
+
+    from .conftest import REPO_ROOT
+
+    package = REPO_ROOT / "s2fgan_hf"
+    files = [*(package / "training").glob("*.py"), *(package / "networks").glob("*.py")]
+    files += [package / name for name in ("losses.py", "perceptual.py", "config.py", "modeling_s2fgan.py")]
+    flagged = []
+    for file in files:
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                strings = [
+                    n.value for n in ast.walk(node.exc) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                ]
+                flagged += [f"{file.name}:{node.lineno}" for s in strings if re.search(r"--[a-z]", s)]
+    assert flagged == []
