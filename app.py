@@ -2,7 +2,7 @@
 
     python app.py [--model PATH_OR_HUB_ID]        # or S2FGAN_MODEL=...; default: the bundled checkpoint
 
-The model logic lives in ``s2fgan_hf/interactive.py`` and the sketch handling in ``s2fgan_hf/sketch_canvas.py``.
+The model logic lives in ``s2fgan_hf/app/editor.py`` and the sketch handling in ``s2fgan_hf/app/canvas.py``.
 See docs/app.md for the API endpoint (``/generate``) and how the guide and the re-framing work.
 """
 
@@ -16,19 +16,21 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
+import torch
 from PIL import Image
 
-from s2fgan_hf.interactive import FaceEditor, load_app_model, sketch_from_photo
-from s2fgan_hf.modeling_s2fgan import S2FGAN
-from s2fgan_hf.sketch_canvas import (
+from s2fgan_hf import S2FGAN
+from s2fgan_hf.app.canvas import (
     EMPTY_MESSAGE,
     Framing,
     SketchError,
     mask_to_layer,
-    open_image,
+    open_upload,
     strokes_from_editor,
     strokes_from_image,
 )
+from s2fgan_hf.app.editor import FaceEditor, load_app_model, sketch_from_photo
+from s2fgan_hf.image_processing import load_grey, open_image
 
 logger = logging.getLogger("s2fgan_app")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -42,7 +44,8 @@ INTRO = """# S2FGAN: sketch to face
 Draw a face over the faint grey guide (it shows where the outline, eyes, nose and mouth of the training faces
 sit; it is never sent to the model). The face updates after each stroke; the sliders edit attributes.
 **Re-frame** scales and centres your strokes to the training framing, so a sketch drawn small or off-centre
-still works. You can also start from an example or from the sketch of a photo."""
+still works. You can also start from an example or from the sketch of a photo. **New look** draws another hair
+colour, skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
 
 
 def _raw_value(payload: Any) -> Any:
@@ -64,11 +67,7 @@ def attribute_slider(name: str, low: float, high: float) -> gr.Slider:
 def guide_image(assets: Path = ASSETS) -> Image.Image:
     """The guide as an opaque ``LA`` canvas background (plain white if the asset is missing)."""
     path = assets / "guide.png"
-    gray = (
-        Image.open(path).convert("L").resize((CANVAS, CANVAS))
-        if path.is_file()
-        else Image.new("L", (CANVAS,) * 2, 255)
-    )
+    gray = load_grey(path).resize((CANVAS, CANVAS)) if path.is_file() else Image.new("L", (CANVAS,) * 2, 255)
     return Image.merge("LA", (gray, Image.new("L", gray.size, 255)))
 
 
@@ -82,7 +81,7 @@ def example_values(guide: Image.Image, assets: Path = ASSETS) -> tuple[list[list
     """Example sketches from ``assets/examples`` as Sketchpad values, plus their labels."""
     values, labels = [], []
     for path in sorted((assets / "examples").glob("*.png")):
-        strokes = strokes_from_image(Image.open(path).resize((CANVAS, CANVAS), Image.NEAREST))
+        strokes = strokes_from_image(open_image(path).resize((CANVAS, CANVAS), Image.NEAREST))
         values.append([canvas_value(guide, strokes)])
         labels.append(path.stem.replace("_", " "))
     return values, labels
@@ -96,51 +95,97 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
     low, high = model.attribute_range
     guide = guide_image(assets)
 
-    def show(strokes: np.ndarray, values: Sequence[float], reframe_on: bool) -> tuple[Any, Any, str]:
+    def look_tensor(look: dict[str, Any] | None) -> torch.Tensor | None:
+        """The look state ({"name": ..., "values": 18 numbers} or None) -> [1, 18] or None."""
+        return None if not look else torch.tensor([look["values"]], dtype=torch.float32)
+
+    def show(
+        strokes: np.ndarray, values: Sequence[float], reframe_on: bool, look: dict[str, Any] | None = None
+    ) -> tuple[Any, Any, str]:
         try:
-            result = editor.render(strokes, dict(zip(names, values)), reframe_on)
+            result = editor.render(strokes, dict(zip(names, values)), reframe_on, look_tensor(look))
         except SketchError as error:
             return None, None, str(error)
         except Exception as error:  # never a traceback in the UI
             logger.exception("rendering failed")
             return None, None, UNEXPECTED.format(kind=type(error).__name__)
         source = "cached sketch latent" if result.cached else "new sketch encoded"
+        if look:
+            source += f"; look: {look['name']}"
         face = result.face.resize((DISPLAY, DISPLAY), Image.LANCZOS)  # display only; /generate returns native size
         seen = result.model_input.resize((DISPLAY // 2, DISPLAY // 2), Image.NEAREST)
         return face, seen, f"Done ({source})."
 
-    def from_canvas(value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, Any, str]:
-        """Sketchpad value + re-frame switch + one value per attribute -> face, model input, status."""
+    def from_canvas(
+        value: dict[str, Any] | None, reframe_on: bool, look: dict[str, Any] | None, *values: float
+    ) -> tuple[Any, Any, str]:
+        """Sketchpad value + re-frame switch + look state + one value per attribute -> face, model input, status."""
         try:
             strokes = strokes_from_editor(value, CANVAS)
         except SketchError as error:
             return None, None, str(error)
-        return show(strokes, values, reframe_on)
+        return show(strokes, values, reframe_on, look)
 
-    def from_photo(path: str | None, reframe_on: bool, *values: float) -> tuple[Any, Any, Any, str]:
+    def new_look(seed: int, value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, ...]:
+        """The next seed's look, then the face under it."""
+        seed = int(seed or 0) + 1
+        look = {"name": f"seed {seed}", "values": model.look_from_seed(seed)[0].tolist()}
+        return (seed, look, *from_canvas(value, reframe_on, look, *values))
+
+    def look_from_photo(path: str | None, value: dict[str, Any] | None, reframe_on: bool, *values: float):
+        """An uploaded photo's look, then the face under it."""
+        if not path:
+            return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to take its look."
+        try:
+            looks = model.encode_look(open_upload(path))
+        except (SketchError, ValueError) as error:
+            return gr.update(), None, None, str(error)
+        look = {"name": f"from the photo {Path(path).name}", "values": looks[0].tolist()}
+        return (look, *from_canvas(value, reframe_on, look, *values))
+
+    def no_look(value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, ...]:
+        return (None, *from_canvas(value, reframe_on, None, *values))
+
+    def from_photo(
+        path: str | None, reframe_on: bool, look: dict[str, Any] | None, *values: float
+    ) -> tuple[Any, Any, Any, str]:
         """Uploaded photo file -> its extracted sketch on the canvas, and the face."""
         if not path:
             return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to start from its sketch."
         try:
-            strokes = sketch_from_photo(open_image(path), CANVAS)
+            strokes = sketch_from_photo(open_upload(path), CANVAS)
         except SketchError as error:
             return gr.update(), None, None, str(error)
         except Exception as error:
             logger.exception("photo to sketch failed")
             return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__)
-        return (canvas_value(guide, strokes), *show(strokes, values, reframe_on))
+        return (canvas_value(guide, strokes), *show(strokes, values, reframe_on, look))
 
-    def generate(sketch: str | None, attributes: dict[str, float] | None = None, reframe: bool = True) -> Image.Image:
-        """Sketch image file (black lines on white) + {attribute: shift} + re-frame switch -> face image."""
+    def generate(
+        sketch: str | None,
+        attributes: dict[str, float] | None = None,
+        reframe: bool = True,
+        look: int | None = None,
+        look_photo: str | None = None,
+    ) -> Image.Image:
+        """Sketch image file (black lines on white) + {attribute: shift} + re-frame switch + look (an int seed, or
+        a photo file in ``look_photo``) -> face image."""
         try:
             if not sketch:
                 raise SketchError(EMPTY_MESSAGE)
-            return editor.render(strokes_from_image(sketch), attributes, bool(reframe)).face
-        except SketchError as error:
+            if look is not None and look_photo:
+                raise SketchError("give a look seed or a look photo, not both")
+            if look is not None and (isinstance(look, bool) or not isinstance(look, int)):
+                raise SketchError(f"look must be an integer seed or null, got {look!r}")
+            chosen = model.look_from_seed(look) if look is not None else None
+            if look_photo:
+                chosen = model.encode_look(open_upload(look_photo))
+            return editor.render(strokes_from_image(sketch), attributes, bool(reframe), chosen).face
+        except (SketchError, ValueError) as error:
             raise gr.Error(str(error), print_exception=False) from error
 
     def reset() -> list[Any]:
-        return [canvas_value(guide), *[0.0] * len(names), None, None, EMPTY_MESSAGE, None]
+        return [canvas_value(guide), *[0.0] * len(names), None, None, EMPTY_MESSAGE, None, None, 0]
 
     with gr.Blocks(title="S2FGAN sketch to face") as demo:
         gr.Markdown(INTRO)
@@ -170,6 +215,16 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
                     photo = gr.File(label="Face photo (PNG or JPEG)", file_types=["image"], type="filepath")
             with gr.Column(scale=2):
                 face = gr.Image(label="Face", type="pil", format="png", interactive=False, height=320, elem_id="face")
+                with gr.Row():
+                    new_look_button = gr.Button("New look", variant="secondary", elem_id="new-look")
+                    no_look_button = gr.Button("No look", variant="secondary", elem_id="no-look")
+                with gr.Accordion("Take the look from a photo", open=False):
+                    look_photo = gr.File(
+                        label="Face photo whose hair colour, skin tone and lighting to use",
+                        file_types=["image"],
+                        type="filepath",
+                        elem_id="look-photo",
+                    )
                 status = gr.Textbox(label="Status", value=EMPTY_MESSAGE, interactive=False, elem_id="status")
                 model_input = gr.Image(
                     label="What the model sees (after re-framing)",
@@ -195,7 +250,11 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         api_sketch = gr.File(type="filepath", visible=False, label="sketch")  # File: we decode it, with clear errors
         api_attributes = gr.JSON(visible=False, label="attributes")
         api_reframe = gr.Checkbox(value=True, visible=False, label="reframe")
+        api_look = gr.Number(value=None, precision=0, visible=False, label="look")
+        api_look_photo = gr.File(type="filepath", visible=False, label="look_photo")
         api_face = gr.Image(type="pil", format="png", visible=False, label="face")
+        look_state = gr.State(None)  # {"name": ..., "values": 18 numbers} or None
+        seed_state = gr.State(0)
 
         live = dict(trigger_mode="always_last", concurrency_limit=1, concurrency_id="model", show_progress="minimal")
         # `.input` fires as a stroke ends, but the browser then still reads the canvas and uploads it; with strokes
@@ -206,26 +265,50 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         gr.on(
             [sketch.input, sketch.change, reframe_box.input, *[s.release for s in sliders]],
             fn=from_canvas,
-            inputs=[sketch, reframe_box, *sliders],
+            inputs=[sketch, reframe_box, look_state, *sliders],
             outputs=[face, model_input, status],
             api_name="draw",
             api_visibility="undocumented",
             **live,
         )
+        new_look_button.click(
+            new_look,
+            inputs=[seed_state, sketch, reframe_box, *sliders],
+            outputs=[seed_state, look_state, face, model_input, status],
+            api_visibility="private",
+            **live,
+        )
+        look_photo.upload(
+            look_from_photo,
+            inputs=[look_photo, sketch, reframe_box, *sliders],
+            outputs=[look_state, face, model_input, status],
+            api_visibility="private",
+            **live,
+        )
+        no_look_button.click(
+            no_look,
+            inputs=[sketch, reframe_box, *sliders],
+            outputs=[look_state, face, model_input, status],
+            api_visibility="private",
+            **live,
+        )
         photo.upload(
             from_photo,
-            inputs=[photo, reframe_box, *sliders],
+            inputs=[photo, reframe_box, look_state, *sliders],
             outputs=[sketch, face, model_input, status],
             api_name="photo",
             api_visibility="undocumented",
             **live,
         )
         reset_button.click(
-            reset, outputs=[sketch, *sliders, face, model_input, status, photo], queue=False, api_visibility="private"
+            reset,
+            outputs=[sketch, *sliders, face, model_input, status, photo, look_state, seed_state],
+            queue=False,
+            api_visibility="private",
         )
         gr.Button(visible=False).click(
             generate,
-            inputs=[api_sketch, api_attributes, api_reframe],
+            inputs=[api_sketch, api_attributes, api_reframe, api_look, api_look_photo],
             outputs=[api_face],
             api_name="generate",
             concurrency_limit=1,

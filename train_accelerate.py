@@ -30,10 +30,9 @@ from accelerate.utils import (
 from torch.utils.data import DataLoader
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
-from s2fgan_hf.data.atomic_io import atomic_write_folder
+from s2fgan_hf.atomic_io import atomic_write_folder
 from s2fgan_hf.data.sketch_styles import SketchStyleSampler
 from s2fgan_hf.losses import LossWeights
-from s2fgan_hf.perceptual import build_perceptual_loss
 from s2fgan_hf.progress import progress as progress_bar
 from s2fgan_hf.training import (
     DiscriminatorSide,
@@ -56,6 +55,7 @@ from s2fgan_hf.training.checkpointing import (
     save_checkpoint,
 )
 from s2fgan_hf.training.data import build_dataset
+from s2fgan_hf.training.perceptual import build_perceptual_loss
 from s2fgan_hf.training.samples import save_sample_grid
 from s2fgan_hf.training.tracking import JSONLTracker, drop_rows_after, flatten_for_trackers
 

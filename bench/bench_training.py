@@ -35,7 +35,6 @@ from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.losses import LossWeights  # noqa: E402
 from s2fgan_hf.networks import EDITORS  # noqa: E402
-from s2fgan_hf.perceptual import StructuralLoss  # noqa: E402
 from s2fgan_hf.training import (  # noqa: E402
     DiscriminatorSide,
     GeneratorSide,
@@ -46,6 +45,7 @@ from s2fgan_hf.training import (  # noqa: E402
     generator_step,
     sample_attribute_shifts,
 )
+from s2fgan_hf.training.perceptual import StructuralLoss  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "train" / "prepared"
 

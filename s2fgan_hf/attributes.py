@@ -24,8 +24,13 @@ _FORMS = (
 
 
 def _number(value: Any, label: str, value_range: tuple[float, float]) -> float:
-    """``value`` as a float (ints, floats, numpy scalars, one-element tensors, numeric strings), else ValueError."""
+    """``value`` as a float (ints, floats, numpy scalars, one-element tensors, numeric strings), else ValueError.
+
+    Booleans are refused: ``True`` is no slider value (JSON ``true`` from an API caller is a mistake, not 1).
+    """
     try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError("a boolean is no number")
         return float(value)
     except (TypeError, ValueError, RuntimeError, OverflowError):
         low, high = value_range
@@ -43,6 +48,13 @@ def _row_from_mapping(
             raise ValueError(f"unknown attribute {name!r}; this model knows: {', '.join(names)}")
         row[names.index(name)] = _number(value, f"attribute {name!r}", value_range)
     return row
+
+
+def _named(attributes: Any) -> bool:
+    """Whether ``attributes`` names its values (a mapping or a list of mappings), so positions mean nothing."""
+    if isinstance(attributes, Mapping):
+        return True
+    return isinstance(attributes, (list, tuple)) and bool(attributes) and isinstance(attributes[0], Mapping)
 
 
 def _rows(attributes: Any, names: Sequence[str], value_range: tuple[float, float]) -> torch.Tensor:
@@ -118,8 +130,10 @@ def attribute_shifts(
     if bad.any():
         r, i = (int(v) for v in bad.nonzero()[0])
         value = vec[r, i].item()
-        where = f"row {r}, " if vec.shape[0] > 1 else ""
-        label = f"attribute {names[i]!r} ({where}position {i})"
+        where = f"row {r}" if vec.shape[0] > 1 else ""
+        if not _named(attributes):
+            where = f"{where}, position {i}" if where else f"position {i}"
+        label = f"attribute {names[i]!r}" + (f" ({where})" if where else "")
         if not math.isfinite(value):
             raise ValueError(f"{label} must be a finite number, got {value}; slider range [{low:g}, {high:g}]")
         raise ValueError(f"{label} = {value:g} is outside this model's slider range [{low:g}, {high:g}]")
@@ -127,8 +141,7 @@ def attribute_shifts(
     if rows == 1:
         return vec.expand(batch_size, n).clone()
     if rows != batch_size:
-        dicts = isinstance(attributes, (list, tuple)) and isinstance(attributes[0], Mapping)
-        form = "attribute dicts" if dicts else "rows of attribute shifts"
+        form = "attribute dicts" if _named(attributes) else "rows of attribute shifts"
         raise ValueError(
             f"got {rows} {form} for {batch_size} sketches; pass one row (applied to every sketch) or one per sketch"
         )

@@ -104,15 +104,16 @@ class S2FGANConfig:
         sketch_downsample: how the sketch is brought from ``image_size`` to ``sketch_input_size``:
             ``"bilinear"`` then binarise at 0 (the official choice; it drops about half of 1 px strokes), or
             ``"min_pool"`` (keeps every stroke pixel; recommended for new training runs).
-        sketch_normalization: how an input drawing is turned into the encoder's input (``image_processing``):
+        sketch_normalization: how an input drawing is turned into the encoder's input (``image_processing.sketches``):
             ``"binary"`` (binarise, thin to 1 px: models trained on extracted edge maps only; the default, so
             older config.json files load unchanged) or ``"grey"`` (keep grey shading and stroke widths: models
-            trained on drawing styles, ``sketch_normalization.py``). No tensor shape depends on it.
+            trained on drawing styles, ``image_processing/sketch_normalization.py``). No tensor shape depends on it.
         latent_dim: size of the single style vector z shared by the whole decoder.
         attribute_names: the editable attributes, in vector order.
         variant: the attribute editor, a name in ``networks.editors.EDITORS``: ``"dis"`` (S2F-DIS: additive,
-            unit attribute directions) or ``"dec"`` (S2F-DEC: the attribute mapping network M of semantic
-            decomposition).
+            unit attribute directions), ``"dec"`` (S2F-DEC: the attribute mapping network M of semantic
+            decomposition) or a registered one. Any name is a valid config; building a model checks that it is
+            registered (this module may not import the networks).
         attribute_range: the slider range ``(low, high)`` an attribute shift may take; the official code
             trains with shifts drawn from U(-4, 4).
         sketch_encoder_channels: channels of the sketch encoder's stem; each stage doubles it up to
@@ -195,10 +196,8 @@ class S2FGANConfig:
             raise ValueError(
                 f"sketch_normalization must be one of {SKETCH_NORMALIZATIONS}, got {self.sketch_normalization!r}"
             )
-        from .networks.editors import EDITORS  # not at the top: the networks import this module
-
-        if not isinstance(self.variant, str) or self.variant not in EDITORS:
-            raise ValueError(f"variant must be one of {tuple(EDITORS)}, got {self.variant!r}")
+        if not isinstance(self.variant, str) or not self.variant.strip():
+            raise ValueError(f"variant must be the name of an attribute editor (e.g. 'dis'), got {self.variant!r}")
         if self.preset is not None and not isinstance(self.preset, str):
             raise ValueError(f"preset must be a preset name or None, got {self.preset!r}")
         self._validate_attributes()

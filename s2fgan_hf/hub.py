@@ -20,6 +20,7 @@ from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from huggingface_hub.errors import HfHubHTTPError
 from torch import nn
 
+from .atomic_io import atomic_write
 from .checkpoint_checks import (
     CheckpointError,
     check_finite,
@@ -29,7 +30,6 @@ from .checkpoint_checks import (
     tensor_specs,
 )
 from .config import S2FGANConfig
-from .data.atomic_io import atomic_write
 from .devices import resolve_device
 
 __all__ = ["CheckpointError", "StrictHubMixin", "check_state_dict", "read_config_json"]

@@ -20,6 +20,13 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from .networks.attribute_directions import attribute_targets as attribute_targets
+from .networks.attribute_directions import orthogonality_loss as orthogonality_loss
+from .networks.attribute_directions import semantic_loss as semantic_loss
+from .networks.attribute_mapping import decomposition_edit_loss as decomposition_edit_loss
+from .networks.attribute_mapping import latent_cycle_loss as latent_cycle_loss
+from .networks.editors import editor_class
+
 # --------------------------------------------------------------------------------------------------------------
 # Reconstruction and latent alignment
 
@@ -37,7 +44,7 @@ def pixel_l1_loss(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
 def perceptual_loss(
     fake: torch.Tensor, real: torch.Tensor, network: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 ) -> torch.Tensor:
-    """Perceptual distance computed by ``network(fake, real)`` (see ``s2fgan_hf.perceptual``). [B, 3, H, W] -> []."""
+    """Perceptual distance computed by ``network(fake, real)`` (see ``training/perceptual.py``). [B, 3, H, W] -> []."""
     return network(fake, real).float()
 
 
@@ -72,36 +79,10 @@ def latent_moment_loss(z_sketch: torch.Tensor, z_image: torch.Tensor) -> torch.T
 # Attribute semantics
 
 
-def attribute_targets(labels: torch.Tensor) -> torch.Tensor:
-    """0/1 attribute labels -> regression targets 2y - 1 in {-1, +1}. Labels already in {-1, +1} are kept."""
-    labels = labels.float()
-    if (labels < 0).any():
-        return labels
-    return 2.0 * labels - 1.0
-
-
-def semantic_loss(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """MSE(C(z), 2y - 1): attribute scores [B, n] regressed to +-1 from 0/1 (or +-1) labels [B, n]."""
-    return F.mse_loss(scores.float(), attribute_targets(labels))
-
-
-def orthogonality_loss(gram: torch.Tensor) -> torch.Tensor:
-    """mean |W_hat^T W_hat - I| for the Gram matrix [n, n] of the unit attribute directions."""
-    eye = torch.eye(gram.shape[0], device=gram.device, dtype=torch.float32)
-    return (gram.float() - eye).abs().mean()
-
-
-def decomposition_edit_loss(
-    scores_edited: torch.Tensor, scores_original: torch.Tensor, shifts: torch.Tensor
-) -> torch.Tensor:
-    """S2F-DEC edit loss: MSE(C(M(z, a)), stopgrad(C(z)) + a). All [B, n]."""
-    target = scores_original.detach().float() + shifts.float()
-    return F.mse_loss(scores_edited.float(), target)
-
-
-def latent_cycle_loss(z_cycled: torch.Tensor, z_original: torch.Tensor) -> torch.Tensor:
-    """S2F-DEC cycle loss: mean |M(M(sg z, a), -a) - sg z|. [B, d] x 2 -> []."""
-    return (z_cycled.float() - z_original.detach().float()).abs().mean()
+# attribute_targets, semantic_loss and orthogonality_loss (the probe C and S2F-DIS) are defined in
+# networks/attribute_directions.py, decomposition_edit_loss and latent_cycle_loss (S2F-DEC) in
+# networks/attribute_mapping.py: each editor's terms sit next to it, because the networks may not import this
+# module (the inference core never loads it). They are imported above, so every loss is reachable from here.
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -202,8 +183,6 @@ class LossWeights:
     @classmethod
     def for_variant(cls, variant: str, **overrides: float | None) -> LossWeights:
         """Official defaults of ``variant``'s editor, with the non-``None`` ``overrides`` applied."""
-        from .networks.editors import editor_class  # not at the top: the editors import this module
-
         weights = cls(**editor_class(variant).default_loss_weights)
         for key, value in overrides.items():
             if key not in cls.names():

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from huggingface_hub import HfApi, ModelCard  # noqa: E402
 
 from s2fgan_hf import S2FGAN, S2FGANDiscriminator  # noqa: E402
-from s2fgan_hf.data.atomic_io import atomic_write_text  # noqa: E402
+from s2fgan_hf.atomic_io import atomic_write_text  # noqa: E402
 
 # Card metadata for weights trained on CelebA / CelebA-HQ / CelebAMask-HQ (their agreements: non-commercial research).
 WEIGHTS_LICENSES = {

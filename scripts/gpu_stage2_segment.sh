@@ -42,7 +42,7 @@ for k in range(shards):
     (shard / "list_attr_celeba.txt").write_text("\n".join([str(len(mine)), lines[1], *mine]) + "\n")
 PY
   for k in $(seq 0 $((shards - 1))); do
-    "$py" -c "import sys; from s2fgan_hf.cli import main; sys.exit(main())" prepare-data "${data}-src$k" \
+    "$py" -c "import sys; from s2fgan_hf.commands import main; sys.exit(main())" prepare-data "${data}-src$k" \
       "${data}-part$k" --format celeba --size 128 --device "${PREP_DEVICE:-cpu}" --no-progress >"${data}-part$k.log" 2>&1 &
   done
   wait

@@ -6,7 +6,7 @@ Writes
 * ``assets/guide.png``: the average training sketch (ink probability of sketches extracted with
   ``s2fgan_hf.data.sketch_extraction`` from train-split CelebA aligned photos, cropped like the training data),
   as a faint grey 256 px image shown behind the canvas;
-* ``assets/framing.json``: the mean quantile box of the ink in those sketches (``s2fgan_hf.sketch_canvas.Framing``);
+* ``assets/framing.json``: the mean quantile box of the ink in those sketches (``s2fgan_hf.app.canvas.Framing``);
 * ``assets/examples/*.png``: sketches extracted from held-out CelebA-HQ photos and DeepFaceDrawing freehand
   sketches, 256 px, black on white (``SOURCE.md`` there is written by hand).
 """
@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from s2fgan_hf.app.canvas import Framing, stroke_box
 from s2fgan_hf.data.sketch_extraction import SketchExtractor
-from s2fgan_hf.sketch_canvas import Framing, stroke_box
 
 CANVAS = 256
 GUIDE_DARKEST = 140  # grey level of the most frequent ink in the guide (255 = white)

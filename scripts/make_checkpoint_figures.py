@@ -22,12 +22,12 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from s2fgan_hf import S2FGAN  # noqa: E402
+from s2fgan_hf.app.canvas import Framing, strokes_from_image  # noqa: E402
+from s2fgan_hf.app.editor import FaceEditor  # noqa: E402
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.evaluation.grids import attribute_sweep_grid  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_set  # noqa: E402
-from s2fgan_hf.image_processing import tensor_to_pil  # noqa: E402
-from s2fgan_hf.interactive import FaceEditor  # noqa: E402
-from s2fgan_hf.sketch_canvas import Framing, strokes_from_image  # noqa: E402
+from s2fgan_hf.image_processing import signed_batch_to_pils  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,8 +68,8 @@ def main() -> None:
             strokes = strokes_from_image(f)
             sketch = editor.model_sketch(strokes, reframe_strokes=True)
             with torch.no_grad():
-                face = tensor_to_pil(model.decode(model.encode_sketch(sketch)))[0]
-            shown = tensor_to_pil(sketch.expand(-1, 3, -1, -1))[0]
+                face = signed_batch_to_pils(model.decode(model.encode_sketch(sketch)))[0]
+            shown = signed_batch_to_pils(sketch.expand(-1, 3, -1, -1))[0]
             for c, img in enumerate([Image.open(f).convert("RGB"), shown, face]):
                 sheet.paste(img.resize((cell, cell), Image.BICUBIC), (c * cell, r * cell))
         sheet.save(args.out / "checkpoint_hand_drawn.png")

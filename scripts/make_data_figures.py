@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from s2fgan_hf.data.augmentation import SketchAugmentation  # noqa: E402
 from s2fgan_hf.data.sketch_extraction import SketchExtractor, stroke_density  # noqa: E402
-from s2fgan_hf.data.transforms import pil_to_tensor, tensor_to_pil  # noqa: E402
+from s2fgan_hf.image_processing.image_io import pil_to_unit_tensor, unit_tensor_to_pil  # noqa: E402
 
 TILE = 256
 FIXTURES = REPO / "tests" / "fixtures" / "data" / "celebamask_hq"
@@ -69,22 +69,22 @@ def main() -> None:
     grid_paths, sample_paths, hed_paths = _sources(Path(args.shared))
 
     photos = [_photo(p) for p in grid_paths]
-    batch = torch.stack([pil_to_tensor(p) for p in photos])  # [8, 3, 256, 256]
+    batch = torch.stack([pil_to_unit_tensor(p) for p in photos])  # [8, 3, 256, 256]
     sketches = extractor(batch)
     rough = augment(sketches, torch.Generator().manual_seed(0))
-    rows = [photos, [tensor_to_pil(s) for s in sketches], [tensor_to_pil(s) for s in rough]]
+    rows = [photos, [unit_tensor_to_pil(s) for s in sketches], [unit_tensor_to_pil(s) for s in rough]]
     _grid(rows).save(out / "data_grid.png", optimize=True)
 
     photos = [_photo(p) for p in sample_paths]
-    ours = extractor(torch.stack([pil_to_tensor(p) for p in photos]))
+    ours = extractor(torch.stack([pil_to_unit_tensor(p) for p in photos]))
     hed = [Image.open(p).convert("L") for p in hed_paths]
-    hed_density = stroke_density(torch.stack([pil_to_tensor(h) for h in hed]))
+    hed_density = stroke_density(torch.stack([pil_to_unit_tensor(h) for h in hed]))
     captions = [
         [f"#{p.stem}" for p in sample_paths],
         [f"ours {d:.1%}" for d in stroke_density(ours).tolist()],
         [f"HED {d:.1%}" for d in hed_density.tolist()],
     ]
-    rows = [photos, [tensor_to_pil(s) for s in ours], hed]
+    rows = [photos, [unit_tensor_to_pil(s) for s in ours], hed]
     _grid(rows, captions).save(out / "sketch_vs_hed.png", optimize=True)
     for name in ("data_grid.png", "sketch_vs_hed.png"):
         print(f"{out / name}: {(out / name).stat().st_size / 1024:.0f} KB")

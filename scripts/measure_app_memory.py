@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 from gradio_client import Client, handle_file  # noqa: E402
 
 import app  # noqa: E402
-from s2fgan_hf.interactive import load_app_model  # noqa: E402
-from tests.app_helpers import face_strokes, free_port, save_sketch  # noqa: E402
+from s2fgan_hf.app.editor import load_app_model  # noqa: E402
+from scripts.app_driver import face_strokes, free_port, save_sketch  # noqa: E402
 
 
 def rss_mib(field: str) -> float:

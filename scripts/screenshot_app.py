@@ -18,9 +18,8 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import app  # noqa: E402
-from s2fgan_hf.interactive import load_app_model  # noqa: E402
-from tests.app_helpers import free_port  # noqa: E402
-from tests.browser_helpers import draw_face, launch_chromium, move_slider, wait_for_stable_face  # noqa: E402
+from s2fgan_hf.app.editor import load_app_model  # noqa: E402
+from scripts.app_driver import draw_face, free_port, launch_chromium, move_slider, wait_for_stable_face  # noqa: E402
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from tests.app_helpers import face_strokes, free_port, save_layer, save_sketch, save_tiny_model
+from scripts.app_driver import face_strokes, free_port, save_sketch
+from tests.app_helpers import save_layer, save_tiny_model
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -28,7 +29,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def running(files: Path) -> Iterator[tuple[object, Client]]:
     """(demo, client) for the app on a tiny model given through $S2FGAN_MODEL, as a user would."""
     import app
-    from s2fgan_hf.interactive import load_app_model
+    from s2fgan_hf.app.editor import load_app_model
 
     old = os.environ.get("S2FGAN_MODEL")
     os.environ["S2FGAN_MODEL"] = str(save_tiny_model(files / "tiny"))
@@ -56,7 +57,7 @@ def test_generate_endpoint_is_documented(running: tuple[object, Client]) -> None
     _, client = running
     info = client.view_api(return_format="dict", print_info=False)
     params = [p["parameter_name"] for p in info["named_endpoints"]["/generate"]["parameters"]]
-    assert params == ["sketch", "attributes", "reframe"]
+    assert params == ["sketch", "attributes", "reframe", "look", "look_photo"]
     assert "/draw" not in info["named_endpoints"]  # the UI's live event is callable but undocumented
 
 
@@ -68,6 +69,21 @@ def test_generate_returns_a_face(running: tuple[object, Client], files: Path) ->
     image = Image.open(plain)
     assert image.size == (32, 32) and image.mode == "RGB"
     assert not np.array_equal(_pixels(plain), _pixels(edited))
+
+
+def test_generate_takes_a_look_seed_or_photo(running: tuple[object, Client], files: Path) -> None:
+    _, client = running
+    sketch = handle_file(save_sketch(face_strokes(), files / "face_look.png"))
+    plain = _pixels(client.predict(sketch, None, True, api_name="/generate"))
+    seeded = _pixels(client.predict(sketch, None, True, 4, api_name="/generate"))
+    assert np.array_equal(seeded, _pixels(client.predict(sketch, None, True, 4, api_name="/generate")))
+    assert not np.array_equal(seeded, plain)
+    photo = files / "look_photo.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(photo)
+    lent = _pixels(client.predict(sketch, {"Smiling": 2}, True, None, handle_file(photo), api_name="/generate"))
+    assert lent.shape == plain.shape and not np.array_equal(lent, plain)
+    with pytest.raises(Exception, match="not both"):
+        client.predict(sketch, None, True, 4, handle_file(photo), api_name="/generate")
 
 
 @pytest.mark.parametrize(
@@ -96,10 +112,10 @@ def test_bad_attributes_give_clear_messages(running: tuple[object, Client], file
     sketch = save_sketch(face_strokes(), files / "face_attr.png")
     with pytest.raises(Exception, match="unknown attribute 'Wings'"):
         client.predict(handle_file(sketch), {"Wings": 1.0}, True, api_name="/generate")
-    with pytest.raises(Exception, match=r"'Smiling' = 99 is outside the accepted range \[-4, 4\]"):
+    with pytest.raises(Exception, match=r"'Smiling' = 99 is outside this model's slider range \[-4, 4\]"):
         client.predict(handle_file(sketch), {"Smiling": 99}, True, api_name="/generate")
     for value in ("abc", True, None, [1]):
-        with pytest.raises(Exception, match=r"attribute 'Smiling' must be a number in \[-4, 4\], got"):
+        with pytest.raises(Exception, match=r"attribute 'Smiling' must be a number in this model's slider range"):
             client.predict(handle_file(sketch), {"Smiling": value}, True, api_name="/generate")
     assert client.predict(handle_file(sketch), {"Smiling": "2"}, True, api_name="/generate")  # a numeric string
 
@@ -117,10 +133,10 @@ def test_non_finite_attributes_over_raw_http_give_clear_messages(running: tuple[
     with save_sketch(face_strokes(), files / "face_raw.png").open("rb") as f:
         uploaded = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files={"files": ("f.png", f)}).json()
     sketch = json.dumps({"path": uploaded[0], "meta": {"_type": "gradio.FileData"}})
-    reply = _raw_call(client, "generate", sketch + ', {"Smiling": 1e400}, true')
-    assert "'Smiling' = inf is outside the accepted range [-4, 4]" in reply, reply
-    reply = _raw_call(client, "generate", sketch + ', {"Smiling": NaN}, true')
-    assert "'Smiling' must be a number in [-4, 4], got nan" in reply, reply
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": 1e400}, true, null, null')
+    assert "attribute 'Smiling' must be a finite number, got inf; slider range [-4, 4]" in reply, reply
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": NaN}, true, null, null')
+    assert "attribute 'Smiling' must be a finite number, got nan; slider range [-4, 4]" in reply, reply
 
 
 def test_slider_values_the_ui_never_sends_are_named(running: tuple[object, Client], files: Path) -> None:
@@ -130,8 +146,8 @@ def test_slider_values_the_ui_never_sends_are_named(running: tuple[object, Clien
     value = {"background": None, "layers": [handle_file(layer)], "composite": handle_file(layer)}
     first = demo.editor.attribute_names[0]
     for bad, message in (
-        ("abc", "must be a number in [-4, 4], got 'abc'"),
-        (99, "= 99 is outside the accepted range"),
+        ("abc", "must be a number in this model's slider range [-4, 4], got 'abc'"),
+        (99, "= 99 is outside this model's slider range [-4, 4]"),
     ):
         face, _, status = client.predict(value, True, bad, *zeros, api_name="/draw")
         assert face is None and f"attribute {first!r} {message}" in status, status

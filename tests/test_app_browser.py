@@ -9,19 +9,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.app_helpers import free_port, save_tiny_model
-from tests.browser_helpers import (
+from scripts.app_driver import (
     CHROMIUM,
     IdleWatch,
     draw_face,
     draw_strokes,
     face_src,
+    free_port,
     image_pixels,
     launch_chromium,
     move_slider,
     nudge_slider,
     status_text,
 )
+from tests.app_helpers import save_tiny_model
 
 pytestmark = [
     pytest.mark.browser,
@@ -37,7 +38,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwrig
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import app
-    from s2fgan_hf.interactive import load_app_model
+    from s2fgan_hf.app.editor import load_app_model
 
     model, _ = load_app_model(save_tiny_model(tmp_path_factory.mktemp("tiny")))
     demo = app.build_demo(model)
@@ -118,5 +119,49 @@ def test_a_quick_burst_of_strokes_reaches_the_model_in_full(app_url: str) -> Non
             assert not misses, (
                 f"{len(misses)} of {BURST_REPEATS} bursts settled without their last stroke(s): {misses}"
             )
+        finally:
+            browser.close()
+
+
+def test_new_look_and_a_look_photo_change_the_face_and_keep_the_drawing(app_url: str, tmp_path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    photo = tmp_path / "look.png"
+    Image.fromarray(np.random.default_rng(2).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(photo)
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            page.goto(app_url, wait_until="domcontentloaded")
+            canvas = page.locator("#sketchpad canvas").first
+            canvas.wait_for(state="visible", timeout=30_000)
+            page.wait_for_timeout(1000)
+            idle = IdleWatch(page)
+            draw_face(page, canvas)
+            idle.wait(page)
+            move_slider(page, 0)
+            idle.wait(page)
+            slider = page.locator("input[type=range]").first.input_value()
+            seen, face = image_pixels(page, "#model-input"), image_pixels(page, "#face")
+
+            page.locator("#new-look").click()
+            idle.wait(page)
+            assert "look: seed 1" in status_text(page)
+            looked = image_pixels(page, "#face")
+            assert looked != face  # the look changed the colours
+            assert image_pixels(page, "#model-input") == seen  # the drawing stays
+            assert page.locator("input[type=range]").first.input_value() == slider  # and so do the sliders
+
+            page.get_by_text("Take the look from a photo").click()
+            page.locator("#look-photo input[type=file]").set_input_files(str(photo))
+            idle.wait(page)
+            assert "look: from the photo look.png" in status_text(page)
+            assert image_pixels(page, "#face") not in (face, looked)
+            assert image_pixels(page, "#model-input") == seen
+
+            nudge_slider(page, 0)  # a slider under a look reuses the fitted latent
+            idle.wait(page)
+            assert "cached" in status_text(page) and "look: from the photo" in status_text(page)
         finally:
             browser.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from s2fgan_hf.data.atomic_io import atomic_write_folder, default_file_mode
+from s2fgan_hf.atomic_io import atomic_write_folder, default_file_mode
 
 
 def test_folder_is_written_then_replaced(tmp_path):

@@ -111,7 +111,7 @@ def test_drawing_sets(tiny_model, tmp_path):
 
 def test_evaluate_cli_compares_branches_per_style(tmp_path):
     from s2fgan_hf import S2FGAN, S2FGANConfig
-    from s2fgan_hf.cli import main
+    from s2fgan_hf.commands import main
 
     data = _prepared_with_fidelity_columns(tmp_path)
     drawings, photos, table = _drawing_folder(tmp_path)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from s2fgan_hf.cli import main
+from s2fgan_hf.commands import main
 
 
 @pytest.fixture
@@ -46,3 +46,18 @@ def test_unknown_attribute_is_reported(saved_model, sketch_files, tmp_path, caps
 def test_malformed_attribute_is_an_argparse_error(saved_model, sketch_files):
     with pytest.raises(SystemExit):
         main(["generate", str(sketch_files[0]), "--attr", "Smiling", "--model", str(saved_model), "-o", "x.png"])
+
+
+def test_generate_with_a_look_seed_or_photo(saved_model, sketch_files, tmp_path, capsys):
+    base = ["generate", str(sketch_files[0]), "--model", str(saved_model), "-o"]
+    assert main([*base, str(tmp_path / "plain.png")]) == 0
+    assert main([*base, str(tmp_path / "seed.png"), "--look", "3"]) == 0
+    assert main([*base, str(tmp_path / "seed-again.png"), "--look", "3"]) == 0
+    seeded = np.asarray(Image.open(tmp_path / "seed.png"))
+    assert np.array_equal(seeded, np.asarray(Image.open(tmp_path / "seed-again.png")))
+    assert not np.array_equal(seeded, np.asarray(Image.open(tmp_path / "plain.png")))
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 48, 3), dtype=np.uint8)).save(photo)
+    assert main([*base, str(tmp_path / "photo_look.png"), "--look", str(photo)]) == 0
+    assert main([*base, str(tmp_path / "x.png"), "--look", "missing.jpg"]) == 2
+    assert "--look photo not found: missing.jpg" in capsys.readouterr().err

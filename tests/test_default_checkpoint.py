@@ -10,7 +10,7 @@ import pytest
 from huggingface_hub import ModelCard
 
 from s2fgan_hf import S2FGAN
-from s2fgan_hf.cli import main
+from s2fgan_hf.commands import main
 from s2fgan_hf.data import prepare_dataset
 from s2fgan_hf.evaluation import AttributeClassifier
 from s2fgan_hf.loading import bundled_classifier_path, bundled_model_path, load_model

@@ -140,10 +140,10 @@ def test_four_steps_compose_to_generate(tiny_model, strokes):
     with torch.no_grad():
         z = tiny_model.encode_sketch(strokes)
         img = tiny_model.decode(tiny_model.edit(z, {"Young": 2.0}))
-    from s2fgan_hf.image_processing import tensor_to_pil
+    from s2fgan_hf.image_processing import signed_batch_to_pils
 
     expected = np.asarray(tiny_model.generate(strokes, attributes={"Young": 2.0}))
-    assert np.array_equal(np.asarray(tensor_to_pil(img)[0]), expected)
+    assert np.array_equal(np.asarray(signed_batch_to_pils(img)[0]), expected)
 
 
 def test_encode_image_accepts_every_photo_kind_alike(tiny_model):
@@ -198,9 +198,9 @@ def test_tensors_are_taken_as_model_format_and_not_thinned():
 
 def test_a_freehand_example_gets_a_training_like_ink_density():
     """The bundled DeepFaceDrawing example, through the app's path: ink near the training maps' ~9 %, not ~20 %."""
-    from s2fgan_hf.interactive import FaceEditor
+    from s2fgan_hf.app.canvas import Framing, strokes_from_image
+    from s2fgan_hf.app.editor import FaceEditor
     from s2fgan_hf.loading import load_model
-    from s2fgan_hf.sketch_canvas import Framing, strokes_from_image
 
     root = Path(__file__).resolve().parents[1]
     editor = FaceEditor(load_model(None), Framing.load(root / "assets" / "framing.json"))

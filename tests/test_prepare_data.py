@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from s2fgan_hf.data import atomic_io
+from s2fgan_hf import atomic_io
+from s2fgan_hf.commands import main
 from s2fgan_hf.data import prepare as prepare_module
 from s2fgan_hf.data.prepare import prepare_dataset
 
@@ -90,8 +91,9 @@ def test_interrupted_run_leaves_no_partial_files_and_resumes(tmp_path, monkeypat
 
 
 def test_celebamask_hq_dataset_sketches_and_cli(tmp_path, monkeypatch, capsys):
-    code = prepare_module.main(
+    code = main(
         [
+            "prepare-data",
             str(FIXTURES / "celebamask_hq"),
             str(tmp_path / "hq"),
             "--format",
@@ -111,10 +113,10 @@ def test_celebamask_hq_dataset_sketches_and_cli(tmp_path, monkeypatch, capsys):
     assert [r["split"] for r in rows] == ["test", "train", "train", "train"]  # index 0 is in the official test set
     assert rows[0]["file_name"] == "images/0.jpg"
     # Through the `s2fgan` dispatcher (only this branch's subcommand module registered).
-    from s2fgan_hf import cli
+    from s2fgan_hf.commands import dispatch as dispatcher
 
-    monkeypatch.setattr(cli, "SUBCOMMAND_MODULES", ("s2fgan_hf.data.prepare",))
-    code = cli.main(
+    monkeypatch.setattr(dispatcher, "SUBCOMMAND_MODULES", ("s2fgan_hf.commands.prepare_data",))
+    code = dispatcher.main(
         [
             "prepare-data",
             str(FIXTURES / "celeba"),

@@ -22,7 +22,7 @@ import torch
 import s2fgan_hf.modeling_s2fgan as modeling
 from s2fgan_hf import PRESETS, S2FGAN, CheckpointError, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.checkpoint_checks import expected_specs, tensor_specs
-from s2fgan_hf.image_processing import tensor_to_pil
+from s2fgan_hf.image_processing import signed_batch_to_pils
 
 ROOT = Path(__file__).resolve().parents[1]
 INF = float("inf")
@@ -205,7 +205,8 @@ def test_shapes_only_build_matches_the_real_state_dict(preset, cls):
 BAD_ATTRIBUTES = [
     ({"Smiling": "abc"}, r"attribute 'Smiling' must be a number in this model's slider range \[-4, 4\], got 'abc'"),
     ({"Smiling": None}, r"attribute 'Smiling' must be a number .*\[-4, 4\], got None"),
-    ({"Smiling": 1e300}, r"attribute 'Smiling' \(position 0\) = 1e\+300 is outside .*slider range \[-4, 4\]"),
+    ({"Smiling": 1e300}, r"attribute 'Smiling' = 1e\+300 is outside .*slider range \[-4, 4\]"),
+    ({"Smiling": True}, r"attribute 'Smiling' must be a number .*\[-4, 4\], got True"),
     ("Smiling", r"attributes must be a mapping like \{'Smiling': 1.5\}.*got the string 'Smiling'"),
     ([0.0, None] + [0.0] * 10, r"attribute 'Male' \(position 1\) must be a number .*got None"),
     ([0.0] * 11 + [float("nan")], r"attribute 'Chubby' \(position 11\) must be a finite number, got nan"),
@@ -291,7 +292,7 @@ def test_low_level_path_has_no_autograd_and_generates_the_same_pixels(stroke_ske
     assert not any(t.requires_grad for t in (z, edited, image, scores))
     assert not model.encode_image(torch.zeros(1, 3, 32, 32)).requires_grad
     generated = model.generate(stroke_sketch[0], {"Smiling": 1.5})
-    assert np.array_equal(np.asarray(tensor_to_pil(image)[0]), np.asarray(generated))
+    assert np.array_equal(np.asarray(signed_batch_to_pils(image)[0]), np.asarray(generated))
 
 
 def test_forward_keeps_autograd_for_training(tiny_model, stroke_sketch):

@@ -19,8 +19,8 @@ import pytest
 import torch
 from PIL import Image
 
-from s2fgan_hf import cli_inputs
-from s2fgan_hf.cli import main
+from s2fgan_hf.commands import inputs as cli_inputs
+from s2fgan_hf.commands import main
 from s2fgan_hf.data.prepare import prepare_dataset
 from s2fgan_hf.progress import PlainProgress, progress
 
@@ -291,7 +291,7 @@ def _run_process(args: list[str], env: dict[str, str] | None = None) -> subproce
     full_env = {key: value for key, value in os.environ.items() if key != "S2FGAN_DEBUG"}
     full_env.update({"OMP_NUM_THREADS": "1", **(env or {})})
     return subprocess.run(
-        [sys.executable, "-m", "s2fgan_hf.cli", *args], cwd=REPO, env=full_env, capture_output=True, text=True
+        [sys.executable, "-m", "s2fgan_hf.commands", *args], cwd=REPO, env=full_env, capture_output=True, text=True
     )
 
 

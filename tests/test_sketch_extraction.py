@@ -9,8 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from s2fgan_hf.data.morphology import hysteresis, remove_small_components, thin
 from s2fgan_hf.data.sketch_extraction import SketchExtractor, extract_sketch, stroke_density
+from s2fgan_hf.image_processing.morphology import hysteresis, remove_small_components, thin
 
 FIXTURES = Path(__file__).parent / "fixtures" / "data" / "celebamask_hq"
 

@@ -11,7 +11,7 @@ from s2fgan_hf import S2FGAN, S2FGANConfig
 from s2fgan_hf.data.dataset import PreparedSketchFaceDataset
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler, render_style
 from s2fgan_hf.image_processing import sketch_to_tensor
-from s2fgan_hf.sketch_normalization import normalize_grey_sketch
+from s2fgan_hf.image_processing.sketch_normalization import normalize_grey_sketch
 
 from .training.conftest import FIXTURE_DIR
 
@@ -67,6 +67,15 @@ def test_styles_differ_and_pencil_keeps_grey_levels():
     assert float(grey) > 0.02  # shading: grey levels, not a binary map
     with pytest.raises(ValueError, match="unknown drawing style"):
         render_style("watercolour", photo, edges)
+
+
+def test_shaded_keeps_the_photos_tones_lightened_under_outlines():
+    photo, edges = _face_inputs(128)
+    drawn = render_style("shaded", photo, edges, torch.Generator().manual_seed(0))[0, 0]
+    face, hair = drawn[48:80, 48:80].median(), drawn[4:24, 40:88].median()
+    assert 0.6 < float(face) < 0.95  # the mid-grey face is painted, lighter than the photo's 0.7 or about it
+    assert float(hair) < float(face) - 0.25  # dark hair stays darker: tone, unlike the line styles
+    assert float(drawn[28:36, 60:68].min()) < float(face) - 0.2  # an outline along the hair/face boundary
 
 
 def test_sampler_and_styled_dataset_are_seeded_per_item():

@@ -1,45 +1,44 @@
-"""Data for S2FGAN: dataset readers, photo → sketch extraction, sketch augmentation, splits, ``prepare-data`` and
-the training datasets. See docs/data.md."""
+"""Data for S2FGAN: dataset readers, photo → sketch extraction, sketch augmentation and drawing styles, splits,
+``prepare_dataset`` (behind ``s2fgan prepare-data``) and the training datasets. See docs/data.md.
 
-from s2fgan_hf.data.augmentation import SketchAugmentation
-from s2fgan_hf.data.dataset import OnTheFlySketchFaceDataset, PreparedSketchFaceDataset
-from s2fgan_hf.data.readers import (
-    CelebAMaskHQReader,
-    CelebAReader,
-    FaceReader,
-    FaceRecord,
-    ImageFolderReader,
-    build_reader,
-    parse_attribute_file,
-)
-from s2fgan_hf.data.sketch_extraction import SketchExtractor, extract_sketch, stroke_density
-from s2fgan_hf.data.splits import celebamask_hq_split, number_rule_split
+The names below are imported on first use, so importing one module of the package (``s2fgan_hf.data.splits``)
+does not load the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "SketchAugmentation": "augmentation",
+    "OnTheFlySketchFaceDataset": "dataset",
+    "PreparedSketchFaceDataset": "dataset",
+    "CelebAMaskHQReader": "readers",
+    "CelebAReader": "readers",
+    "FaceReader": "readers",
+    "FaceRecord": "readers",
+    "ImageFolderReader": "readers",
+    "build_reader": "readers",
+    "parse_attribute_file": "readers",
+    "SketchExtractor": "sketch_extraction",
+    "extract_sketch": "sketch_extraction",
+    "stroke_density": "sketch_extraction",
+    "celebamask_hq_split": "splits",
+    "number_rule_split": "splits",
+    "prepare_dataset": "prepare",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> object:
-    # Imported lazily so `python -m s2fgan_hf.data.prepare` does not import its own module twice.
-    if name == "prepare_dataset":
-        from s2fgan_hf.data.prepare import prepare_dataset
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 's2fgan_hf.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
 
-        return prepare_dataset
-    raise AttributeError(f"module 's2fgan_hf.data' has no attribute {name!r}")
 
-
-__all__ = [
-    "CelebAMaskHQReader",
-    "CelebAReader",
-    "FaceReader",
-    "FaceRecord",
-    "ImageFolderReader",
-    "OnTheFlySketchFaceDataset",
-    "PreparedSketchFaceDataset",
-    "SketchAugmentation",
-    "SketchExtractor",
-    "build_reader",
-    "celebamask_hq_split",
-    "extract_sketch",
-    "number_rule_split",
-    "parse_attribute_file",
-    "prepare_dataset",
-    "stroke_density",
-]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

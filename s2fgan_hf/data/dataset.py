@@ -19,11 +19,12 @@ from torch.utils.data import Dataset
 
 from s2fgan_hf.config import PAPER_ATTRIBUTES
 from s2fgan_hf.data.augmentation import SketchAugmentation
-from s2fgan_hf.data.readers import FaceReader, load_grey, load_rgb, parse_binary_label
+from s2fgan_hf.data.readers import FaceReader, parse_binary_label
 from s2fgan_hf.data.sketch_extraction import SketchExtractor
 from s2fgan_hf.data.sketch_styles import SketchStyleSampler
 from s2fgan_hf.data.splits import SPLITS, normalize_split
-from s2fgan_hf.data.transforms import crop_and_resize, joint_random_resized_crop_flip, pil_to_tensor
+from s2fgan_hf.data.transforms import joint_random_resized_crop_flip
+from s2fgan_hf.image_processing.image_io import crop_and_resize, load_grey, load_rgb, pil_to_unit_tensor
 
 
 class _SkipCorrupt(Dataset):
@@ -120,8 +121,8 @@ class PreparedSketchFaceDataset(_SkipCorrupt):
 
     def _load(self, index: int) -> dict[str, Any]:
         row = self.rows[index]
-        image = pil_to_tensor(load_rgb(self.root / row["file_name"]))  # [3, H, W] in [0, 1]
-        sketch = pil_to_tensor(load_grey(self.root / row["sketch_file_name"]))  # [1, H, W] in [0, 1]
+        image = pil_to_unit_tensor(load_rgb(self.root / row["file_name"]))  # [3, H, W] in [0, 1]
+        sketch = pil_to_unit_tensor(load_grey(self.root / row["sketch_file_name"]))  # [1, H, W] in [0, 1]
         attributes = torch.tensor([parse_binary_label(row[a]) for a in self.attribute_names], dtype=torch.float32)
         if self.sketch_styles is not None:
             return self._styled(index, image, sketch, attributes, Path(row["file_name"]).stem)
@@ -193,10 +194,10 @@ class OnTheFlySketchFaceDataset(_SkipCorrupt):
 
     def _load(self, index: int) -> dict[str, Any]:
         record = self.reader.records[self.indices[index]]
-        image = pil_to_tensor(crop_and_resize(load_rgb(record.image_path), self.image_size))
+        image = pil_to_unit_tensor(crop_and_resize(load_rgb(record.image_path), self.image_size))
         if self.use_dataset_sketches and record.sketch_path is not None:
             grey = crop_and_resize(load_grey(record.sketch_path), self.image_size)
-            sketch = (pil_to_tensor(grey) > 0.75).float()
+            sketch = (pil_to_unit_tensor(grey) > 0.75).float()
         else:
             sketch = self.extractor(image[None])[0]  # [1, H, W], 1 = paper
         if self.sketch_augmentation is not None:

@@ -1,8 +1,8 @@
-"""``s2fgan prepare-data SRC DST --format {celebamask-hq,celeba,imagefolder} --size N``.
+"""``prepare_dataset``, behind ``s2fgan prepare-data`` (the command line is ``s2fgan_hf.commands.prepare_data``).
 
 Crops and resizes every photo, extracts its sketch, and writes a Hugging Face-style image folder::
 
-    DST/images/<name>.png      the photo, N × N (centre square crop, see s2fgan_hf.data.transforms)
+    DST/images/<name>.png      the photo, N × N (centre square crop, see s2fgan_hf.image_processing.image_io)
     DST/sketches/<name>.png    its sketch, N × N, black strokes on white
     DST/metadata.jsonl         file_name, sketch_file_name, split, and one 0/1 column per available attribute
     DST/prepare_report.json    counts, timings, every unreadable photo with its error, annotation rows without a
@@ -17,10 +17,8 @@ end (only if it changed). Unreadable photos are listed in the report, not fatal.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -29,11 +27,17 @@ from typing import Any
 
 import torch
 
-from s2fgan_hf.data.atomic_io import atomic_save_image, atomic_write_text, remove_stale_temporaries
+from s2fgan_hf.atomic_io import atomic_save_image, atomic_write_text, remove_stale_temporaries
 from s2fgan_hf.data.prepare_settings import reconcile_settings
-from s2fgan_hf.data.readers import READERS, FaceRecord, build_reader, load_grey, load_rgb
+from s2fgan_hf.data.readers import FaceRecord, build_reader
 from s2fgan_hf.data.sketch_extraction import SketchExtractor
-from s2fgan_hf.data.transforms import crop_and_resize, pil_to_tensor, tensor_to_pil
+from s2fgan_hf.image_processing.image_io import (
+    crop_and_resize,
+    load_grey,
+    load_rgb,
+    pil_to_unit_tensor,
+    unit_tensor_to_pil,
+)
 from s2fgan_hf.progress import progress as progress_bar
 
 IMAGE_FORMATS = ("png", "jpg")
@@ -69,7 +73,7 @@ def _skipped_warning(names: Sequence[str], what: str, src: Path) -> str:
 def _dataset_sketch(record: FaceRecord, size: int) -> torch.Tensor:
     """A dataset-provided sketch (e.g. HED maps), resized and re-binarised: ``[1, size, size]`` in {0, 1}."""
     sketch = crop_and_resize(load_grey(record.sketch_path), size)  # type: ignore[arg-type]
-    return (pil_to_tensor(sketch) > 0.75).float()
+    return (pil_to_unit_tensor(sketch) > 0.75).float()
 
 
 def prepare_dataset(
@@ -148,14 +152,14 @@ def prepare_dataset(
                     failed.append({"name": record.name, "path": str(record.image_path), "error": repr(error)})
                     continue
                 batch.append(record)
-                photos.append(pil_to_tensor(photo))
+                photos.append(pil_to_unit_tensor(photo))
             if batch:
                 sketches = extractor(torch.stack(photos).to(device)).cpu()  # [B, 1, size, size]
                 for index, (record, photo) in enumerate(zip(batch, photos)):
                     image_path, sketch_path = _output_paths(dst, record, image_format)
                     options = {"quality": 95} if image_format == "jpg" else {}
-                    atomic_save_image(tensor_to_pil(photo), image_path, **options)
-                    atomic_save_image(tensor_to_pil(given.get(index, sketches[index])), sketch_path)
+                    atomic_save_image(unit_tensor_to_pil(photo), image_path, **options)
+                    atomic_save_image(unit_tensor_to_pil(given.get(index, sketches[index])), sketch_path)
                     processed += 1
             bar.update(len(todo[start : start + batch_size]))
     failed_names = {f["name"] for f in failed}
@@ -188,83 +192,3 @@ def prepare_dataset(
     }
     atomic_write_text(json.dumps(report, indent=2) + "\n", dst / "prepare_report.json")
     return report
-
-
-def _run(args: argparse.Namespace) -> int:
-    from s2fgan_hf.cli_inputs import check_device, check_input_folder, writable_folder
-
-    check_input_folder(Path(args.src), "source folder")
-    check_device(args.device)
-    writable_folder(Path(args.dst), "output folder")
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    report = prepare_dataset(
-        args.src,
-        args.dst,
-        args.format,
-        size=args.size,
-        limit=args.limit,
-        batch_size=args.batch_size,
-        device=args.device,
-        image_format=args.image_format,
-        use_dataset_sketches=args.dataset_sketches,
-        progress=not args.no_progress,
-        overwrite=args.overwrite,
-    )
-    for warning in report["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(
-        f"prepare-data: {report['processed']} processed, {report['skipped_existing']} already done, "
-        f"{report['num_failed']} failed, {report['seconds']:.1f} s; report: {Path(args.dst) / 'prepare_report.json'}"
-    )
-    return 0
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("src", help="dataset folder (layout given by --format)")
-    parser.add_argument("dst", help="output image folder (created; a rerun resumes)")
-    parser.add_argument("--format", required=True, choices=sorted(READERS), help="layout of SRC")
-    parser.add_argument("--size", type=int, default=256, help="output resolution in pixels (default 256)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N photos (quick runs)")
-    parser.add_argument("--batch-size", type=int, default=16, help="photos per extraction batch (default 16)")
-    parser.add_argument("--device", default="cpu", help="torch device for sketch extraction (default cpu)")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch CPU threads (default 1: extraction is many small ops, and on a busy machine extra threads "
-        "mostly wait on each other; measured 11x faster than 2 threads on a loaded 2-core box)",
-    )
-    parser.add_argument("--image-format", choices=IMAGE_FORMATS, default="png", help="photo file format")
-    parser.add_argument(
-        "--dataset-sketches", action="store_true", help="use the dataset's own sketches (e.g. HED maps) when present"
-    )
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="delete the photos, sketches and metadata of an earlier run in DST and rebuild (needed to change "
-        "--size, --image-format, --format or --dataset-sketches for an existing DST)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress display")
-    parser.set_defaults(func=_run)
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``prepare-data`` subcommand to the ``s2fgan`` CLI."""
-    parser = subparsers.add_parser(
-        "prepare-data",
-        help="crop/resize photos, extract sketches, write an image folder with metadata.jsonl",
-        description=__doc__.split("\n\n")[0],
-    )
-    _add_arguments(parser)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point: ``python -m s2fgan_hf.data.prepare SRC DST --format ...`` (same as the CLI's)."""
-    from s2fgan_hf.cli import main as cli_main
-
-    return cli_main(["prepare-data", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from s2fgan_hf.data.atomic_io import TEMP_PREFIX, atomic_write_text
+from s2fgan_hf.atomic_io import TEMP_PREFIX, atomic_write_text
 
 SETTINGS_FILE = "prepare_settings.json"
 OUTPUT_FOLDERS = ("images", "sketches")

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from PIL import Image
 
 from s2fgan_hf.config import PAPER_ATTRIBUTES
 from s2fgan_hf.data.splits import celebamask_hq_split, normalize_split, number_rule_split, read_celeba_partition
+from s2fgan_hf.image_processing.image_io import load_grey, load_rgb
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 RESERVED_COLUMNS: tuple[str, ...] = ("file_name", "sketch_file_name", "split", "image_id")
@@ -152,20 +152,6 @@ class FaceReader(Sequence):
             "name": record.name,
             "split": record.split,
         }
-
-
-def load_rgb(path: str | Path) -> Image.Image:
-    """Open an image fully (so truncated files fail here, not later) as RGB."""
-    with Image.open(path) as image:
-        image.load()
-        return image.convert("RGB")
-
-
-def load_grey(path: str | Path) -> Image.Image:
-    """Open an image fully as 8-bit greyscale."""
-    with Image.open(path) as image:
-        image.load()
-        return image.convert("L")
 
 
 class CelebAMaskHQReader(FaceReader):

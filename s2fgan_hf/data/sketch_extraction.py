@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from s2fgan_hf.data.morphology import hysteresis, remove_small_components, thin
+from s2fgan_hf.image_processing.morphology import hysteresis, remove_small_components, thin
 
 _LUMA = (0.299, 0.587, 0.114)
 

@@ -8,7 +8,9 @@ which is twice the model's size in training):
 * ``marker`` - strokes thickened to 3-5 px, like a felt pen or a thick brush in the app;
 * ``pencil`` - an XDoG portrait of the photo's luminance (Winnemöller et al. 2012): soft outlines plus tonal
   shading, with diagonal hatching in the dark regions (hair, shadows), as in a pencil portrait;
-* ``sparse`` - a few outlines only: strokes dropped in large blobs and whole parts erased.
+* ``sparse`` - a few outlines only: strokes dropped in large blobs and whole parts erased;
+* ``shaded`` - a digitally painted grey portrait, like the drawn avatars: the photo's luminance smoothed, softly
+  posterised into a few tones and lightened, with dark outlines from the edge map on top.
 
 Every style then gets random stroke-width changes, jitter and a small elastic deformation
 (:class:`~s2fgan_hf.data.augmentation.SketchAugmentation` for the line styles, a grey-preserving warp for pencil).
@@ -25,9 +27,9 @@ import torch
 import torch.nn.functional as F
 
 from s2fgan_hf.data.augmentation import SketchAugmentation
-from s2fgan_hf.sketch_normalization import normalize_grey_sketch
+from s2fgan_hf.image_processing.sketch_normalization import normalize_grey_sketch
 
-STYLES = ("edges", "marker", "pencil", "sparse")
+STYLES = ("edges", "marker", "pencil", "sparse", "shaded")
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
 
 
@@ -107,6 +109,8 @@ def render_style(
         sketch = torch.minimum(lines, 1.0 - _uniform(0.5, 0.9, generator) * (1.0 - hatched))
         return grey_warp(sketch, 0.008, generator).clamp(0.0, 1.0)
     binary = (edges > 0.5).float()
+    if style == "shaded":
+        return _shaded(photo, scale, generator)
     if style == "edges":
         augment = SketchAugmentation(warp_magnitude=0.01, dropout_fraction=(0.0, 0.15), erase_probability=0.15)
     elif style == "marker":
@@ -123,6 +127,24 @@ def render_style(
             erase_size=(0.15, 0.35),
         )
     return augment(binary, generator=generator)
+
+
+def _shaded(photo: torch.Tensor, scale: float, generator: torch.Generator | None) -> torch.Tensor:
+    """A painted grey portrait: smoothed luminance in 4-8 soft tone levels, lightened, under thin XDoG outlines."""
+    luma = (photo * _LUMA.to(photo.device, photo.dtype)).sum(1, keepdim=True)
+    smooth = _blur(luma, _uniform(0.8, 2.0, generator) * scale)
+    levels = float(torch.randint(4, 9, (), generator=generator))
+    stepped = torch.round(smooth * levels) / levels
+    softness = _uniform(0.5, 0.9, generator)  # 0: hard posterisation, 1: the smooth luminance
+    tone = (softness * smooth + (1.0 - softness) * stepped).clamp(0.0, 1.0)
+    floor = _uniform(0.05, 0.3, generator)  # the darkest paint is dark grey, not black
+    tone = floor + (1.0 - floor) * tone.pow(_uniform(0.5, 0.9, generator))  # lightened mid-tones (skin)
+    # Outlines: the dark side of a difference of Gaussians (a band-pass of the luminance), softly thresholded.
+    sigma = _uniform(0.6, 1.0, generator) * scale
+    dog = _blur(luma, sigma) - _blur(luma, 1.6 * sigma)
+    threshold = _uniform(0.008, 0.02, generator)
+    ink = ((-dog - threshold) / 0.02).clamp(0.0, 1.0) * _uniform(0.6, 1.0, generator)
+    return grey_warp(torch.minimum(tone, 1.0 - ink), 0.008, generator).clamp(0.0, 1.0)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from PIL import Image, ImageDraw
 
-from ..image_processing import tensor_to_pil
+from ..image_processing import signed_batch_to_pils
 from ..modeling_s2fgan import S2FGAN
 
 
@@ -32,16 +32,16 @@ def attribute_sweep_grid(
     ``sketches`` is [B, 1, H, W] in [-1, 1]; ``photos`` (optional) [B, 3, H, W] in [-1, 1].
     """
     model.eval()
-    sk = model.prepare_sketches(sketches)
-    z = model.sketch_encoder(sk)
+    z = model.encode_sketch(sketches)
+    sk = model.prepare_sketches(sketches)  # what the encoder saw, for the sketch column
     columns: list[tuple[str, list[Image.Image]]] = []
     if photos is not None:
-        columns.append(("photo", tensor_to_pil(photos)))
-    columns.append(("sketch", tensor_to_pil(sk.expand(-1, 3, -1, -1))))
-    columns.append(("face", tensor_to_pil(model.decode(z))))
+        columns.append(("photo", signed_batch_to_pils(photos)))
+    columns.append(("sketch", signed_batch_to_pils(sk.expand(-1, 3, -1, -1))))
+    columns.append(("face", signed_batch_to_pils(model.decode(z))))
     for name in attributes:
         for s in strengths:
-            columns.append((f"{name} {s:+g}", tensor_to_pil(model.decode(model.edit(z, {name: float(s)})))))
+            columns.append((f"{name} {s:+g}", signed_batch_to_pils(model.decode(model.edit(z, {name: float(s)})))))
     rows = z.shape[0]
     head = 12
     grid = Image.new("RGB", (cell * len(columns), rows * cell + head), "white")

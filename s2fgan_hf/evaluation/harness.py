@@ -88,9 +88,8 @@ def evaluate(
         photo = batch["image"].to(device, torch.float32)
         if photo.shape[-1] != size:
             photo = F.interpolate(photo, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-        sketch = model.prepare_sketches(batch["sketch"].to(device))
-        z_s = model.sketch_encoder(sketch)
-        z_i = model.image_encoder(photo)
+        z_s = model.encode_sketch(batch["sketch"].to(device))
+        z_i = model.encode_image(photo)
         face_s, face_i = model.decode(z_s).clamp(-1, 1), model.decode(z_i).clamp(-1, 1)
         b = photo.shape[0]
         acc.count += b

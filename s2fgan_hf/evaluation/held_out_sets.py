@@ -19,9 +19,8 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from ..data.dataset import PreparedSketchFaceDataset
-from ..data.readers import load_rgb
 from ..data.sketch_styles import STYLES, SketchStyleSampler
-from ..data.transforms import crop_and_resize, pil_to_tensor
+from ..image_processing.image_io import crop_and_resize, load_rgb, pil_to_unit_tensor
 
 SET_STYLES = ("stored", *STYLES)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
@@ -121,8 +120,7 @@ class DrawingSet:
         return image.crop((left, top, left + keep, top + keep))
 
     def drawing(self, index: int) -> Image.Image:
-        with Image.open(self.files[index]) as image:
-            return self._crop(image.convert("RGB"))
+        return self._crop(load_rgb(self.files[index]))
 
     def photo(self, index: int) -> torch.Tensor | None:
         """The matched photo [3, size, size] in [-1, 1], or None."""
@@ -132,7 +130,7 @@ class DrawingSet:
         path = next((c for c in candidates if c.is_file()), None)
         if path is None:
             raise FileNotFoundError(f"no photo for drawing {self.files[index].name} in {self.photos}")
-        return pil_to_tensor(crop_and_resize(self._crop(load_rgb(path)), self.image_size)) * 2.0 - 1.0
+        return pil_to_unit_tensor(crop_and_resize(self._crop(load_rgb(path)), self.image_size)) * 2.0 - 1.0
 
     def batches(self, batch_size: int) -> Iterator[dict[str, Any]]:
         """Batches for ``evaluate_branches``: ``sketch`` a list of PIL drawings, ``image`` the photos, ``labels``."""

@@ -22,29 +22,52 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return 10.0 * torch.log10(4.0 / mse.clamp_min(1e-10))
 
 
-def _gaussian_window(size: int, sigma: float, channels: int, device, dtype) -> torch.Tensor:
+def gaussian_window(
+    size: int,
+    sigma: float,
+    channels: int,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """Normalised 2-D Gaussian window for a depthwise convolution: [channels, 1, size, size]."""
     x = torch.arange(size, device=device, dtype=dtype) - (size - 1) / 2
     g = torch.exp(-(x**2) / (2 * sigma**2))
     g = g / g.sum()
     return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()
 
 
+def ssim_map(x: torch.Tensor, y: torch.Tensor, window: torch.Tensor, padding: str = "valid") -> torch.Tensor:
+    """Per-pixel structural similarity (Wang et al. 2004) of [B, C, H, W] images in [0, 1]: [B, C, H', W'].
+
+    ``window`` is a ``gaussian_window`` with C channels. ``padding="valid"`` keeps only windows inside the image
+    (the metric); ``"reflect"`` pads by half a window so the map keeps the image size (the structural loss).
+    The constants are those of a dynamic range of 1.
+    """
+    if padding not in ("valid", "reflect"):
+        raise ValueError(f"padding must be 'valid' or 'reflect', got {padding!r}")
+    channels, pad = x.shape[1], window.shape[-1] // 2
+
+    def local_mean(t: torch.Tensor) -> torch.Tensor:
+        if padding == "reflect":
+            t = F.pad(t, [pad] * 4, mode="reflect")
+        return F.conv2d(t, window, groups=channels)
+
+    mu_x, mu_y = local_mean(x), local_mean(y)
+    sxx = local_mean(x * x) - mu_x**2
+    syy = local_mean(y * y) - mu_y**2
+    sxy = local_mean(x * y) - mu_x * mu_y
+    c1, c2 = 0.01**2, 0.03**2
+    return ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2))
+
+
 def ssim(a: torch.Tensor, b: torch.Tensor, window: int = 11, sigma: float = 1.5) -> torch.Tensor:
-    """Structural similarity per image (Wang et al. 2004, Gaussian window 11 / 1.5, on [0, 1] data): [B].
+    """Structural similarity per image of [B, C, H, W] images in [-1, 1] (Gaussian window 11 / 1.5): [B].
 
     The window shrinks for images smaller than 11 px.
     """
     x, y = (a.clamp(-1, 1) + 1) / 2, (b.clamp(-1, 1) + 1) / 2
-    c = x.shape[1]
     size = min(window, x.shape[-1], x.shape[-2])
-    w = _gaussian_window(size, sigma, c, x.device, x.dtype)
-    mu_x, mu_y = F.conv2d(x, w, groups=c), F.conv2d(y, w, groups=c)
-    sxx = F.conv2d(x * x, w, groups=c) - mu_x**2
-    syy = F.conv2d(y * y, w, groups=c) - mu_y**2
-    sxy = F.conv2d(x * y, w, groups=c) - mu_x * mu_y
-    c1, c2 = 0.01**2, 0.03**2
-    s = ((2 * mu_x * mu_y + c1) * (2 * sxy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (sxx + syy + c2))
-    return s.flatten(1).mean(1)
+    return ssim_map(x, y, gaussian_window(size, sigma, x.shape[1], x.device, x.dtype)).flatten(1).mean(1)
 
 
 def _sqrtm_psd(m: torch.Tensor) -> torch.Tensor:

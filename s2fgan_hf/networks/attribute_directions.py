@@ -13,17 +13,13 @@ paper describes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import losses as L
 from .attribute_editor import AttributeEditor, EditorOutputs
-
-if TYPE_CHECKING:
-    from ..losses import LossWeights
 
 
 class AttributeDirections(nn.Module):
@@ -55,6 +51,28 @@ class AttributeDirections(nn.Module):
     def forward(self, z: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
         """S2F-DIS edit: z + shifts @ W_hat^T. ``shifts`` is [B, num_attributes]; zero shifts return z exactly."""
         return z + shifts.to(z.dtype) @ self.directions().t().to(z.dtype)
+
+
+# The probe's and S2F-DIS's loss terms (pure functions; ``losses.py`` lists them with the others).
+
+
+def attribute_targets(labels: torch.Tensor) -> torch.Tensor:
+    """0/1 attribute labels -> regression targets 2y - 1 in {-1, +1}. Labels already in {-1, +1} are kept."""
+    labels = labels.float()
+    if (labels < 0).any():
+        return labels
+    return 2.0 * labels - 1.0
+
+
+def semantic_loss(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """MSE(C(z), 2y - 1): attribute scores [B, n] regressed to +-1 from 0/1 (or +-1) labels [B, n]."""
+    return F.mse_loss(scores.float(), attribute_targets(labels))
+
+
+def orthogonality_loss(gram: torch.Tensor) -> torch.Tensor:
+    """mean |W_hat^T W_hat - I| for the Gram matrix [n, n] of the unit attribute directions."""
+    eye = torch.eye(gram.shape[0], device=gram.device, dtype=torch.float32)
+    return (gram.float() - eye).abs().mean()
 
 
 @dataclass
@@ -100,14 +118,14 @@ class DirectionalEditor(AttributeEditor):
         outputs: DirectionalOutputs,
         labels: torch.Tensor,
         shifts: torch.Tensor,
-        weights: LossWeights,
+        weights: Any,
         photo_branch: bool,
     ) -> dict[str, torch.Tensor]:
         terms = {}
         if photo_branch:
-            terms["sem"] = L.semantic_loss(outputs.scores, labels)
+            terms["sem"] = semantic_loss(outputs.scores, labels)
         if weights.sketch_sem > 0:
-            terms["sketch_sem"] = L.semantic_loss(outputs.sketch_scores, labels)
+            terms["sketch_sem"] = semantic_loss(outputs.sketch_scores, labels)
         if photo_branch:
-            terms["ortho"] = L.orthogonality_loss(outputs.gram)
+            terms["ortho"] = orthogonality_loss(outputs.gram)
         return terms

@@ -30,14 +30,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import nn
 
 if TYPE_CHECKING:
     from ..config import S2FGANConfig
-    from ..losses import LossWeights
     from .attribute_directions import AttributeDirections
 
 
@@ -102,12 +101,14 @@ class AttributeEditor(nn.Module, ABC):
         outputs: EditorOutputs,
         labels: torch.Tensor,
         shifts: torch.Tensor,
-        weights: LossWeights,
+        weights: Any,
         photo_branch: bool,
     ) -> dict[str, torch.Tensor]:
         """The editor's generator-step loss terms {LossWeights field name: scalar}, from its ``training_outputs``.
 
-        ``labels`` are the batch's 0/1 attribute labels [B, n]; ``weights`` lets an editor skip a term whose weight
-        is 0. The step multiplies each term by its weight and adds it to the generator loss.
+        ``labels`` are the batch's 0/1 attribute labels [B, n]; ``weights`` (the run's ``LossWeights``) lets an
+        editor skip a term whose weight is 0. The step multiplies each term by its weight and adds it to the
+        generator loss. Editors define their loss functions next to them (the networks may not import
+        ``losses.py``, which lists them).
         """
         return {}

@@ -23,18 +23,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import losses as L
 from .attribute_editor import AttributeEditor, EditorOutputs
 
 if TYPE_CHECKING:
     from ..config import S2FGANConfig
-    from ..losses import LossWeights
     from .attribute_directions import AttributeDirections
 
 
@@ -72,6 +70,22 @@ class SemanticDecompositionBlock(nn.Module):
         key = key / (key.norm(dim=1, keepdim=True) + 1e-8)  # unit vector over channels at each position
         gram = key @ key.transpose(1, 2) / key.shape[-1]  # [B, H, H], averaged over positions
         return self.conv_out(gram @ self.conv_value(h)) + self.skip(x)
+
+
+# S2F-DEC's loss terms (pure functions; ``losses.py`` lists them with the others).
+
+
+def decomposition_edit_loss(
+    scores_edited: torch.Tensor, scores_original: torch.Tensor, shifts: torch.Tensor
+) -> torch.Tensor:
+    """S2F-DEC edit loss: MSE(C(M(z, a)), stopgrad(C(z)) + a). All [B, n]."""
+    target = scores_original.detach().float() + shifts.float()
+    return F.mse_loss(scores_edited.float(), target)
+
+
+def latent_cycle_loss(z_cycled: torch.Tensor, z_original: torch.Tensor) -> torch.Tensor:
+    """S2F-DEC cycle loss: mean |M(M(sg z, a), -a) - sg z|. [B, d] x 2 -> []."""
+    return (z_cycled.float() - z_original.detach().float()).abs().mean()
 
 
 @dataclass
@@ -148,13 +162,13 @@ class AttributeMappingNetwork(AttributeEditor):
         outputs: MappingOutputs,
         labels: torch.Tensor,
         shifts: torch.Tensor,
-        weights: LossWeights,
+        weights: Any,
         photo_branch: bool,
     ) -> dict[str, torch.Tensor]:
         directions = self.probe.directions().detach().float()  # C's current directions; the edit loss moves M only
         scores_edited = outputs.z_image_edited.float() @ directions
         scores_original = outputs.z_image.detach().float() @ directions
         return {
-            "edit": L.decomposition_edit_loss(scores_edited, scores_original, shifts),
-            "cycle": L.latent_cycle_loss(outputs.z_cycled, outputs.z_image),
+            "edit": decomposition_edit_loss(scores_edited, scores_original, shifts),
+            "cycle": latent_cycle_loss(outputs.z_cycled, outputs.z_image),
         }

@@ -34,7 +34,10 @@ def register_editor(name: str, editor: type[AttributeEditor]) -> type[AttributeE
 def editor_class(variant: str) -> type[AttributeEditor]:
     """The editor class registered as ``variant``; ``ValueError`` naming the registered ones otherwise."""
     if variant not in EDITORS:
-        raise ValueError(f"variant must be one of {tuple(EDITORS)}, got {variant!r}")
+        raise ValueError(
+            f"variant must be one of {tuple(EDITORS)}, got {variant!r}; an editor of your own must be registered "
+            "(networks.register_editor) before a model that uses it is built or loaded"
+        )
     return EDITORS[variant]
 
 

@@ -25,8 +25,8 @@ from typing import Any
 import safetensors.torch
 from torch import nn
 
+from ..atomic_io import atomic_write_text
 from ..config import PRESETS, S2FGANConfig
-from ..data.atomic_io import atomic_write_text
 from ..hub import check_state_dict
 
 logger = logging.getLogger(__name__)

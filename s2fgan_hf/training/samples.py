@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from ..image_processing import tensor_to_pil
+from ..image_processing import signed_batch_to_pils
 from ..modeling_s2fgan import S2FGAN
 
 DEFAULT_EDITS: tuple[tuple[str, float], ...] = (("Smiling", -2.0), ("Smiling", 2.0), ("Male", -2.0), ("Male", 2.0))
@@ -35,8 +35,8 @@ def sample_grid(
     try:
         device, dtype = model.device, model.dtype
         sketches, images = sketches.to(device, dtype), images.to(device, dtype)
-        z_sketch = model.sketch_encoder(sketches)
-        columns = [sketches.expand(-1, 3, -1, -1), model.decode(z_sketch), model.decode(model.image_encoder(images))]
+        z_sketch = model.encode_sketch(sketches)
+        columns = [sketches.expand(-1, 3, -1, -1), model.decode(z_sketch), model.decode(model.encode_image(images))]
         titles = ["sketch", "from sketch", "from photo"]
         columns.append(images)
         titles.append("photo")
@@ -50,7 +50,7 @@ def sample_grid(
     grid = torch.stack(columns, dim=1)  # [B, K, 3, H, W]
     b, k, c, h, w = grid.shape
     grid = grid.permute(2, 0, 3, 1, 4).reshape(c, b * h, k * w)  # rows = samples, columns = views
-    return tensor_to_pil(grid[None])[0], titles
+    return signed_batch_to_pils(grid[None])[0], titles
 
 
 def save_sample_grid(

@@ -18,10 +18,10 @@ from ..config import PRESETS, S2FGANConfig
 from ..data.sketch_styles import STYLES
 from ..losses import LossWeights
 from ..networks.editors import EDITORS
-from ..perceptual import PERCEPTUAL_KINDS
 from .augment import AUGMENT_KINDS
 from .data import PHOTO_FORMATS
 from .ema import DEFAULT_EMA_DECAY
+from .perceptual import PERCEPTUAL_KINDS
 from .steps import StepConfig
 
 MIXED_PRECISIONS = ("no", "fp16", "bf16")

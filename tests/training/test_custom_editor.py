@@ -32,8 +32,9 @@ def noop_editor():
 
 
 def test_unregistered_variant_is_refused_with_the_registered_names():
-    with pytest.raises(ValueError, match=r"variant must be one of \('dis', 'dec'\), got 'noop'"):
-        S2FGANConfig.from_preset("tiny-32", variant="noop")
+    config = S2FGANConfig.from_preset("tiny-32", variant="noop")  # a valid config: any name
+    with pytest.raises(ValueError, match=r"variant must be one of \('dis', 'dec'\), got 'noop'; .* registered"):
+        S2FGAN(config)
 
 
 def test_a_registered_editor_trains_and_generates(noop_editor, prepared_dir, tmp_path, run_training):

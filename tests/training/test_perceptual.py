@@ -6,7 +6,7 @@ import pytest
 import safetensors.torch
 import torch
 
-from s2fgan_hf.perceptual import StructuralLoss, VGG19PerceptualLoss, build_perceptual_loss
+from s2fgan_hf.training.perceptual import StructuralLoss, VGG19PerceptualLoss, build_perceptual_loss
 
 # torchvision vgg19: conv indices of ``features`` (0..34) and classifier shapes.
 _CONVS = {0: (64, 3), 2: (64, 64), 5: (128, 64), 7: (128, 128), 10: (256, 128), 12: (256, 256), 14: (256, 256),

@@ -26,7 +26,7 @@ def test_sketch_branch_is_off_by_default_and_decodes_sketch_latents_when_on():
 
 
 def test_structural_loss_is_fp32_under_bf16_autocast():
-    from s2fgan_hf.perceptual import StructuralLoss
+    from s2fgan_hf.training.perceptual import StructuralLoss
 
     torch.manual_seed(0)
     loss = StructuralLoss()

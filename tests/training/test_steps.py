@@ -8,7 +8,6 @@ from accelerate import Accelerator
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.losses import LossWeights
-from s2fgan_hf.perceptual import StructuralLoss
 from s2fgan_hf.training import (
     DiscriminatorSide,
     GeneratorSide,
@@ -19,6 +18,7 @@ from s2fgan_hf.training import (
     generator_step,
     sample_attribute_shifts,
 )
+from s2fgan_hf.training.perceptual import StructuralLoss
 
 from .conftest import reset_accelerate
 

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from .image_processing import to_grayscale
+from ..image_processing import open_image, to_grayscale
 
 EMPTY_MESSAGE = (
     "The canvas is empty: draw a face (outline, eyes, nose, mouth) over the grey guide, or pick an example."
@@ -50,7 +50,7 @@ def _as_array(image: Any) -> np.ndarray | None:
     if image is None:
         return None
     if isinstance(image, (str, os.PathLike)):
-        image = open_image(image)
+        image = open_upload(image)
     if isinstance(image, Image.Image):
         if image.mode not in ("L", "LA", "RGB", "RGBA"):
             image = image.convert("RGBA")
@@ -102,16 +102,16 @@ def strokes_from_editor(value: Mapping[str, Any] | None, default_size: int = 256
     return mask
 
 
-def open_image(path: str | os.PathLike) -> Image.Image:
-    """Open an image file fully, or raise ``SketchError`` with a clear message (missing, broken, not an image)."""
+def open_upload(path: str | os.PathLike) -> Image.Image:
+    """Open an uploaded image file fully, or raise ``SketchError`` with a message for the user (missing, broken,
+    not an image); ``image_processing.open_image`` does the reading."""
     try:
-        with Image.open(path) as image:
-            image.load()
-            return image.copy()
+        return open_image(path)
     except FileNotFoundError as error:
         raise SketchError(f"{UNREADABLE_MESSAGE} (file not found).") from error
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-        raise SketchError(f"{UNREADABLE_MESSAGE} ({Path(path).suffix or 'no extension'} file, {error}).") from error
+    except ValueError as error:  # the reader's own error is the cause
+        reason = error.__cause__ or error
+        raise SketchError(f"{UNREADABLE_MESSAGE} ({Path(path).suffix or 'no extension'} file, {reason}).") from error
 
 
 def strokes_from_image(image: Image.Image | np.ndarray | str | os.PathLike) -> np.ndarray:
@@ -120,7 +120,7 @@ def strokes_from_image(image: Image.Image | np.ndarray | str | os.PathLike) -> n
     Transparent pixels count as white paper. An image that is nearly all black gives ``SketchError``.
     """
     if isinstance(image, (str, os.PathLike)):
-        image = open_image(image)
+        image = open_upload(image)
     try:
         gray = to_grayscale(image)
     except (TypeError, ValueError) as error:

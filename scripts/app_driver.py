@@ -1,10 +1,57 @@
-"""Drive the app in headless Debian Chromium with Playwright: launch flags, drawing with the mouse, sliders."""
+"""Drive the app: a free port, a synthetic face drawing, and headless Debian Chromium with Playwright (launch
+flags, drawing with the mouse, sliders, waiting for the app to settle).
+
+Used by scripts/screenshot_app.py and scripts/measure_app_memory.py, and by the app tests (tests/test_app_*.py).
+Playwright itself is imported by the caller; this module only takes its objects.
+"""
 
 from __future__ import annotations
 
 import math
+import socket
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def face_strokes(
+    size: int = 256, scale: float = 1.0, shift: tuple[int, int] = (0, 0), smile: bool = False
+) -> np.ndarray:
+    """A crude face (outline, brows, eyes, nose, mouth) as a boolean ink mask, optionally scaled and shifted."""
+    image = Image.new("L", (size, size), 255)
+    draw = ImageDraw.Draw(image)
+    c, s = size / 2, size * scale / 256
+
+    def box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
+        return (c + x0 * s + shift[0], c + y0 * s + shift[1], c + x1 * s + shift[0], c + y1 * s + shift[1])
+
+    draw.ellipse(box(-80, -100, 80, 105), outline=0, width=3)
+    draw.line(box(-55, -35, -20, -38), fill=0, width=3)
+    draw.line(box(20, -38, 55, -35), fill=0, width=3)
+    draw.ellipse(box(-50, -22, -25, -10), outline=0, width=2)
+    draw.ellipse(box(25, -22, 50, -10), outline=0, width=2)
+    draw.line(box(0, -10, -6, 25), fill=0, width=2)
+    if smile:
+        draw.arc(box(-35, 25, 35, 65), start=20, end=160, fill=0, width=3)
+    else:
+        draw.line(box(-30, 50, 30, 50), fill=0, width=3)
+    return np.asarray(image) < 128
+
+
+def save_sketch(mask: np.ndarray, path: Path) -> Path:
+    """The mask as a sketch file: black strokes on white."""
+    Image.fromarray(np.where(mask, 0, 255).astype(np.uint8)).save(path)
+    return path
+
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,4 +1,4 @@
-"""Turn user inputs (PIL images, numpy arrays, tensors, file paths) into model tensors, and tensors into PIL images.
+"""Turn a user's sketch (PIL image, numpy array, tensor, file path) into the model's sketch tensor.
 
 The training format of a sketch is a single channel at the model's ``image_size`` with values in {-1, +1}:
 +1 is white paper, -1 is a black stroke. Anything a user may hand us is normalised to that here.
@@ -7,32 +7,20 @@ The training format of a sketch is a single channel at the model's ``image_size`
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from .data.morphology import thin
+from ..config import SKETCH_NORMALIZATIONS
+from .image_io import open_image
+from .morphology import thin
 from .sketch_normalization import MIN_CONTRAST, normalize_grey_sketch, sketch_contrast
 
 SketchInput = Image.Image | np.ndarray | torch.Tensor | str | os.PathLike
 ACCEPTED_KINDS = "a PIL image (any mode), a numpy array (H x W, H x W x 1/3/4), a torch tensor, or an image file path"
-SKETCH_NORMALIZATIONS = ("binary", "grey")
 MIN_SKETCH_SIDE = 16  # smaller inputs carry no drawing the model could read
-
-
-def _load_path(path: str | os.PathLike) -> Image.Image:
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"sketch file not found: {p}")
-    try:
-        with Image.open(p) as im:
-            im.load()
-            return im.copy()
-    except (UnidentifiedImageError, OSError) as e:
-        raise ValueError(f"could not read {p} as an image ({e}); accepted: {ACCEPTED_KINDS}") from e
 
 
 def _pil_to_gray(image: Image.Image) -> np.ndarray:
@@ -106,7 +94,7 @@ def _array_to_gray(arr: np.ndarray) -> np.ndarray:
 def to_grayscale(sketch: SketchInput) -> np.ndarray:
     """One sketch of any accepted kind -> float32 [H, W] in [0, 1] (1 = white)."""
     if isinstance(sketch, (str, os.PathLike)):
-        sketch = _load_path(sketch)
+        sketch = open_image(sketch, "sketch")
     if isinstance(sketch, Image.Image):
         return _pil_to_gray(sketch)
     if isinstance(sketch, torch.Tensor):
@@ -241,69 +229,3 @@ def sketch_batch_to_tensor(
     if auto_invert:
         x = torch.where(_light_on_dark(x, normalization).view(per_item), 1.0 - x, x)
     return torch.where(x < 0.5, -1.0, 1.0)
-
-
-def _photo_array_to_uint8(arr: np.ndarray) -> np.ndarray:
-    """A photo array [H, W], [H, W, 3] or [H, W, 4] -> uint8. Floats are read as [0, 1] (or [-1, 1] when negative)."""
-    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4)):
-        raise ValueError(f"photo array must be [H, W], [H, W, 3] or [H, W, 4], got shape {arr.shape}")
-    if arr.ndim == 3 and arr.shape[-1] == 1:
-        arr = arr[..., 0]
-    if arr.dtype == np.uint8:
-        return arr
-    if arr.dtype == np.bool_:
-        return arr.astype(np.uint8) * 255
-    if np.issubdtype(arr.dtype, np.floating):
-        a = arr.astype(np.float32)
-        if not np.isfinite(a).all():
-            raise ValueError("photo array contains NaN or infinite values")
-        if a.min() < 0:  # the model's own [-1, 1] range
-            a = (a + 1.0) / 2.0
-        if a.max() > 1.0 + 1e-6:
-            raise ValueError(
-                f"float photo arrays must hold values in [0, 1] or [-1, 1]; got {a.min():.3g}..{a.max():.3g} "
-                "(pass uint8 for 0..255)"
-            )
-        return (a.clip(0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-    if np.issubdtype(arr.dtype, np.integer):
-        if arr.min() < 0 or arr.max() > 255:
-            raise ValueError(f"integer photo arrays must hold 0..255, got {arr.min()}..{arr.max()}")
-        return arr.astype(np.uint8)
-    raise TypeError(f"unsupported photo array dtype {arr.dtype}; pass uint8 0..255 or float 0..1")
-
-
-def image_to_tensor(image: Image.Image | np.ndarray | torch.Tensor | str | os.PathLike, size: int) -> torch.Tensor:
-    """A photo -> [1, 3, size, size] in [-1, 1] (centre-cropped to a square, resized bicubically)."""
-    if isinstance(image, torch.Tensor):
-        t = image.detach().float()
-        if t.ndim == 3:
-            t = t[None]
-        if t.ndim != 4 or t.shape[1] != 3 or t.numel() == 0:
-            raise ValueError(f"image tensor must be [3, H, W] or [B, 3, H, W] in [-1, 1], got {tuple(image.shape)}")
-        return F.interpolate(t, size=(size, size), mode="bilinear", antialias=True) if t.shape[-1] != size else t
-    if isinstance(image, (str, os.PathLike)):
-        image = _load_path(image)
-    if isinstance(image, np.ndarray):
-        if image.size == 0:
-            raise ValueError("image array is empty")
-        image = Image.fromarray(_photo_array_to_uint8(image))
-    if not isinstance(image, Image.Image):
-        raise TypeError(f"cannot use {type(image).__name__} as a photo; pass a PIL image, array, tensor or path")
-    if image.width == 0 or image.height == 0:
-        raise ValueError("photo has zero size")
-    rgb = image.convert("RGB")
-    side = min(rgb.size)
-    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
-    rgb = rgb.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
-    arr = torch.from_numpy(np.asarray(rgb, dtype=np.float32)).permute(2, 0, 1)
-    return (arr / 127.5 - 1.0)[None]
-
-
-def tensor_to_pil(images: torch.Tensor) -> list[Image.Image]:
-    """[B, 3, H, W] (or [B, 1, H, W]) in [-1, 1] -> list of PIL images (values clamped)."""
-    x = ((images.detach().float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8).cpu()
-    out = []
-    for img in x:
-        arr = img.permute(1, 2, 0).numpy()
-        out.append(Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr))
-    return out

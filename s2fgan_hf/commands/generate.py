@@ -1,4 +1,4 @@
-"""``s2fgan generate SKETCH [SKETCH...] --attr Smiling=1.5 --model PATH_OR_HUB_ID -o OUT``."""
+"""``s2fgan generate SKETCH [SKETCH...] --attr Smiling=1.5 --look SEED|PHOTO --model PATH_OR_HUB_ID -o OUT``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cli_inputs import InputError, check_device, check_input_files, load_model_checked, writable_folder
+from ..loading import MODEL_ENV
+from .inputs import InputError, check_device, check_input_files, load_model_checked, writable_folder
 
-DEFAULT_MODEL_ENV = "S2FGAN_MODEL"
 # An -o ending in one of these names a single image file; anything else is a folder.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
@@ -25,13 +25,29 @@ def parse_attribute(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"value of {name!r} must be a number, got {value!r}") from None
 
 
+def parse_look(text: str) -> int | Path:
+    """``"7"`` -> the seed 7; anything else is a photo path (checked before the model loads)."""
+    try:
+        return int(text)
+    except ValueError:
+        return Path(text)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("generate", help="turn sketches into faces, with optional attribute edits")
     p.add_argument("sketches", nargs="+", type=Path, metavar="SKETCH", help="sketch image file(s)")
     p.add_argument(
         "--attr", action="append", type=parse_attribute, default=[], metavar="NAME=VALUE", help="attribute shift"
     )
-    p.add_argument("--model", default=None, help=f"local folder or Hub id (default: ${DEFAULT_MODEL_ENV} or bundled)")
+    p.add_argument(
+        "--look",
+        type=parse_look,
+        default=None,
+        metavar="SEED|PHOTO",
+        help="hair colour, skin tone and lighting: an integer seed (a look drawn from the training photos) or a "
+        "face photo that lends its look; the lines still follow the sketch",
+    )
+    p.add_argument("--model", default=None, help=f"local folder or Hub id (default: ${MODEL_ENV} or bundled)")
     p.add_argument(
         "-o",
         "--output",
@@ -72,6 +88,8 @@ def output_paths(sketches: Sequence[Path], output: Path) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     # Every check that needs no model runs first, so a typo fails in a second, not after loading.
     check_input_files(args.sketches, "sketch file(s)")
+    if isinstance(args.look, Path):
+        check_input_files([args.look], "--look photo")
     targets = output_paths(args.sketches, args.output)
     check_device(args.device)
     writable_folder(targets[0].parent, "-o")
@@ -81,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         model.attribute_vector(attributes)
     except ValueError as error:
         raise InputError(f"--attr: {error}") from None
-    images = model.generate([str(s) for s in args.sketches], attributes=attributes)
+    look = str(args.look) if isinstance(args.look, Path) else args.look
+    images = model.generate([str(s) for s in args.sketches], attributes=attributes, look=look)
     targets[0].parent.mkdir(parents=True, exist_ok=True)
     for sketch, target, image in zip(args.sketches, targets, images):
         image.save(target)

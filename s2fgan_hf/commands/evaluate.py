@@ -7,7 +7,8 @@ import json
 import shlex
 from pathlib import Path
 
-from .cli_inputs import (
+from ..loading import MODEL_ENV
+from .inputs import (
     InputError,
     check_device,
     check_input_folder,
@@ -19,7 +20,7 @@ from .cli_inputs import (
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="measure reconstruction, realism, attribute editing and identity")
-    p.add_argument("--model", default=None, help="S2FGAN folder or Hub id (default: $S2FGAN_MODEL or bundled)")
+    p.add_argument("--model", default=None, help=f"S2FGAN folder or Hub id (default: ${MODEL_ENV} or bundled)")
     p.add_argument("--data", type=Path, required=True, help="a folder written by `s2fgan prepare-data`")
     p.add_argument("--split", default="test", help="split of the folder to use: train, test or all (default: test)")
     p.add_argument("--classifier", default=None, help="AttributeClassifier folder or Hub id (default: bundled)")
@@ -80,12 +81,12 @@ def run(args: argparse.Namespace) -> int:
     import torch
     from torch.utils.data import DataLoader, Subset
 
-    from .data import PreparedSketchFaceDataset
-    from .evaluation.attribute_classifier import AttributeClassifier
-    from .evaluation.grids import attribute_sweep_grid
-    from .evaluation.harness import evaluate, results_to_markdown
-    from .evaluation.held_out_sets import SET_STYLES, styled_set
-    from .loading import bundled_classifier_path
+    from ..data import PreparedSketchFaceDataset
+    from ..evaluation.attribute_classifier import AttributeClassifier
+    from ..evaluation.grids import attribute_sweep_grid
+    from ..evaluation.harness import evaluate, results_to_markdown
+    from ..evaluation.held_out_sets import SET_STYLES, styled_set
+    from ..loading import bundled_classifier_path
 
     # Checks that need no model first, and the output folder before an evaluation that can take hours.
     check_input_folder(args.data, "--data")
@@ -142,9 +143,9 @@ def run_branch_sets(args: argparse.Namespace, model, classifier, split: str | No
     """Both branches side by side on each style and drawing set: ``branches.json``, ``branches.md``, grids."""
     import torch
 
-    from .evaluation.branches import FIDELITY_ATTRIBUTES, branches_to_markdown, evaluate_branches
-    from .evaluation.grids import attribute_sweep_grid
-    from .evaluation.held_out_sets import DrawingSet, styled_batches, styled_set
+    from ..evaluation.branches import FIDELITY_ATTRIBUTES, branches_to_markdown, evaluate_branches
+    from ..evaluation.grids import attribute_sweep_grid
+    from ..evaluation.held_out_sets import DrawingSet, styled_batches, styled_set
 
     size, per_set = model.config.image_size, {}
     grid_attrs = [a for a in ("Smiling", "Male", "Young") if a in model.attribute_names]

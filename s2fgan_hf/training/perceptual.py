@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..evaluation.metrics import gaussian_window, ssim_map
+
 logger = logging.getLogger(__name__)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -178,13 +180,6 @@ class VGG19PerceptualLoss(nn.Module):
         return loss
 
 
-def _gaussian_window(size: int, sigma: float, channels: int) -> torch.Tensor:
-    coords = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
-    g = torch.exp(-(coords**2) / (2 * sigma**2))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :]).expand(channels, 1, size, size).contiguous()
-
-
 class StructuralLoss(nn.Module):
     """Download-free perceptual substitute: (1 - multi-scale SSIM) + image-gradient L1, averaged over scales.
 
@@ -201,20 +196,11 @@ class StructuralLoss(nn.Module):
         self.num_scales = num_scales
         self.window_size = window_size
         self.gradient_weight = gradient_weight
-        self.register_buffer("window", _gaussian_window(window_size, 1.5 * window_size / 11, 3), persistent=False)
+        self.register_buffer("window", gaussian_window(window_size, 1.5 * window_size / 11, 3), persistent=False)
 
     def _ssim(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        # x, y: [B, 3, H, W] mapped to [0, 1]; constants of Wang et al. 2004 for a dynamic range of 1.
-        c1, c2 = 0.01**2, 0.03**2
-        w = self.window.to(x.dtype)
-        pad = self.window_size // 2
-        mu_x = F.conv2d(F.pad(x, [pad] * 4, mode="reflect"), w, groups=3)
-        mu_y = F.conv2d(F.pad(y, [pad] * 4, mode="reflect"), w, groups=3)
-        xx = F.conv2d(F.pad(x * x, [pad] * 4, mode="reflect"), w, groups=3) - mu_x**2
-        yy = F.conv2d(F.pad(y * y, [pad] * 4, mode="reflect"), w, groups=3) - mu_y**2
-        xy = F.conv2d(F.pad(x * y, [pad] * 4, mode="reflect"), w, groups=3) - mu_x * mu_y
-        ssim = ((2 * mu_x * mu_y + c1) * (2 * xy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (xx + yy + c2))
-        return ssim.mean()
+        # x, y: [B, 3, H, W] mapped to [0, 1]; reflect padding keeps the border pixels in the loss.
+        return ssim_map(x, y, self.window.to(x.dtype), padding="reflect").mean()
 
     @staticmethod
     def _gradient_l1(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """Checks the ``s2fgan`` subcommands run on their inputs before any slow work (loading a model, a dataset).
 
 Each check raises :class:`InputError` with a one-line message that names the bad value and the flag it came
-from; the dispatcher in :mod:`s2fgan_hf.cli` prints it as ``error: ...`` and exits with status 2.
+from; the dispatcher in :mod:`s2fgan_hf.commands.dispatch` prints it as ``error: ...`` and exits with status 2.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .modeling_s2fgan import S2FGAN
+    from ..modeling_s2fgan import S2FGAN
 
 
 class InputError(Exception):
@@ -41,8 +41,8 @@ def check_device(name: str, flag: str = "--device") -> str:
 
 def load_model_checked(model: str | None, device: str, flag: str = "--model") -> S2FGAN:
     """:func:`s2fgan_hf.loading.load_model`, with a missing or unloadable model turned into an :class:`InputError`."""
-    from .hub import CheckpointError
-    from .loading import MODEL_ENV, load_model
+    from ..hub import CheckpointError
+    from ..loading import MODEL_ENV, load_model
 
     if model:
         source, hint = f"{flag} {model!r}", f"; leave {flag} out to use the bundled model"

@@ -1,0 +1,174 @@
+"""The app's model side: loading (with a loud random fallback), sketch -> cached latent -> edit + decode.
+
+``FaceEditor`` keeps the latents of recent sketches, keyed by a hash of the processed sketch tensor, so moving an
+attribute slider only re-runs ``edit`` and ``decode``; the sketch encoder runs once per distinct sketch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ..config import S2FGANConfig
+from ..image_processing import crop_and_resize, pil_to_unit_tensor, signed_batch_to_pils, sketch_to_tensor
+from ..loading import MODEL_ENV, load_model
+from ..modeling_s2fgan import S2FGAN
+from .canvas import Framing, SketchError, check_strokes, mask_to_image, reframe
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_PRESET = "fast-64"
+RANDOM_MODEL_WARNING = (
+    "No trained checkpoint was found, so this app runs a RANDOMLY INITIALISED {preset} model: the faces are "
+    "meaningless noise until a checkpoint is given (--model PATH_OR_HUB_ID or the {env} environment variable)."
+)
+
+
+def load_app_model(model: str | os.PathLike | None = None) -> tuple[S2FGAN, str | None]:
+    """The app's model and a warning to show, if any.
+
+    ``model`` (or ``$S2FGAN_MODEL``, or the bundled checkpoint) is loaded with ``s2fgan_hf.loading.load_model``;
+    a source that is given but fails to load is an error. Only when no source exists at all does this fall back
+    to a randomly initialised ``fast-64`` model, returned with a warning for the UI.
+    """
+    try:
+        return load_model(model), None
+    except FileNotFoundError:
+        if model or os.environ.get(MODEL_ENV):
+            raise
+    warning = RANDOM_MODEL_WARNING.format(preset=FALLBACK_PRESET, env=MODEL_ENV)
+    logger.warning(warning)
+    torch.manual_seed(0)
+    return S2FGAN(S2FGANConfig.from_preset(FALLBACK_PRESET)).eval(), warning
+
+
+@dataclass
+class Rendering:
+    """One result: the face, the sketch exactly as the model saw it, and whether the latent came from the cache."""
+
+    face: Image.Image
+    model_input: Image.Image
+    cached: bool
+
+
+class FaceEditor:
+    """Sketch -> face with attribute shifts, caching the sketch latent.
+
+    Args:
+        model: an ``S2FGAN`` in eval mode.
+        framing: the training framing used when ``reframe=True``.
+        cache_size: how many sketch latents to keep (least recently used are dropped).
+    """
+
+    def __init__(self, model: S2FGAN, framing: Framing | None = None, cache_size: int = 64) -> None:
+        self.model = model.eval()
+        self.framing = framing or Framing()
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, torch.Tensor] = OrderedDict()
+        self._lock = threading.Lock()
+        self.encode_calls = 0
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        return self.model.attribute_names
+
+    def model_sketch(self, strokes: np.ndarray, reframe_strokes: bool = True) -> torch.Tensor:
+        """Stroke mask -> the model's sketch tensor [1, 1, size, size] (+1 paper, -1 ink). Checks the strokes."""
+        check_strokes(strokes)
+        if reframe_strokes:
+            strokes = reframe(strokes, self.framing)
+        config = self.model.config
+        tensor = sketch_to_tensor(
+            mask_to_image(strokes), config.image_size, auto_invert=False, normalization=config.sketch_normalization
+        )
+        if not (tensor < 0).any():
+            raise SketchError("The strokes vanished at the model's resolution: draw larger, darker lines.")
+        return tensor
+
+    def latent(self, sketch: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        """The sketch's latent [1, latent_dim] and whether it was cached. Keyed by a hash of the tensor bytes."""
+        key = hashlib.sha1(sketch.numpy().tobytes()).hexdigest()
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key], True
+        with torch.inference_mode():
+            z = self.model.encode_sketch(sketch)
+        with self._lock:
+            self.encode_calls += 1
+            self._cache[key] = z
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return z, False
+
+    def looked_latent(self, sketch: torch.Tensor, look: torch.Tensor | None) -> tuple[torch.Tensor, bool]:
+        """The sketch's latent under ``look`` ([1, 18] from ``S2FGAN.resolve_look``, or ``None``), cached like the
+        sketch latent, so slider moves under a look do not fit it again."""
+        z, cached = self.latent(sketch)
+        if look is None:
+            return z, cached
+        key = "look:" + hashlib.sha1(sketch.numpy().tobytes() + look.float().numpy().tobytes()).hexdigest()
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key], True
+        moved = self.model.apply_look(z, look)
+        with self._lock:
+            self._cache[key] = moved
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return moved, False
+
+    def attributes(self, values: Mapping[str, Any] | None) -> torch.Tensor:
+        """Validate attribute shifts for the UI sliders and the API alike: [1, num_attributes] on the model's device.
+
+        The app only requires one JSON object of ``{name: value}``; names and values are checked by the model
+        (``S2FGAN.attribute_vector``, i.e. ``attributes.attribute_shifts``), and its ``ValueError`` reaches the
+        user as a ``SketchError`` with the same message (unknown names, text that is no number, booleans, null,
+        NaN and infinities, values outside the model's range).
+        """
+        if values is not None and not isinstance(values, Mapping):
+            raise SketchError('attributes must be a JSON object such as {"Smiling": 1.5}')
+        try:
+            return self.model.attribute_vector(dict(values or {}))
+        except ValueError as error:
+            raise SketchError(str(error)) from None
+
+    def render(
+        self,
+        strokes: np.ndarray,
+        attributes: Mapping[str, Any] | None = None,
+        reframe_strokes: bool = True,
+        look: torch.Tensor | None = None,
+    ) -> Rendering:
+        """Strokes + attribute shifts (+ a look [1, 18]) -> ``Rendering``. Raises ``SketchError`` for unusable
+        sketches or values."""
+        shifts = self.attributes(attributes)
+        sketch = self.model_sketch(strokes, reframe_strokes)
+        z, cached = self.looked_latent(sketch, look)
+        with torch.inference_mode():
+            face = signed_batch_to_pils(self.model.decode(self.model.edit(z, shifts)))[0]
+        return Rendering(face=face, model_input=signed_batch_to_pils(sketch)[0], cached=cached)
+
+
+def sketch_from_photo(photo: Image.Image, size: int = 256) -> np.ndarray:
+    """A face photo -> stroke mask (``size`` px; cropped and resized as ``prepare-data`` does) with the project's
+    photo -> sketch extractor."""
+    from ..data.sketch_extraction import SketchExtractor  # imported lazily: only the photo tab needs it
+
+    if min(photo.size) < 16:
+        raise SketchError(
+            f"The photo is too small ({photo.width} x {photo.height}); use one of at least 64 x 64 pixels."
+        )
+    pixels = pil_to_unit_tensor(crop_and_resize(photo.convert("RGB"), size))  # [3, size, size] in [0, 1]
+    return (SketchExtractor()(pixels[None])[0, 0] < 0.5).numpy()
