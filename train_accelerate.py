@@ -14,8 +14,6 @@ import dataclasses
 import json
 import logging
 import math
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -31,179 +29,182 @@ from accelerate.utils import (
 )
 from torch.utils.data import DataLoader
 
-from s2fgan_hf import PRESETS, S2FGAN, S2FGANConfig, S2FGANDiscriminator
-from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf.atomic_io import atomic_write_folder
+from s2fgan_hf.data.sketch_styles import SketchStyleSampler
 from s2fgan_hf.losses import LossWeights
 from s2fgan_hf.progress import progress as progress_bar
 from s2fgan_hf.training import (
-    DEFAULT_EMA_DECAY,
     DiscriminatorSide,
     GeneratorEMA,
     GeneratorSide,
-    StepConfig,
+    TrainConfig,
+    TrainConfigError,
     build_augment,
     build_optimizers,
     discriminator_step,
     generator_step,
+    run_record,
     sample_attribute_shifts,
 )
-from s2fgan_hf.training.augment import AUGMENT_KINDS
-from s2fgan_hf.training.checkpointing import register_checkpoint_hooks, resolve_resume_checkpoint, save_checkpoint
-from s2fgan_hf.training.data import PHOTO_FORMATS, build_dataset
-from s2fgan_hf.training.perceptual import PERCEPTUAL_KINDS, build_perceptual_loss
+from s2fgan_hf.training.checkpointing import (
+    TRAINING_ARGS_FILE,
+    ResumeMismatchError,
+    register_checkpoint_hooks,
+    resolve_resume_checkpoint,
+    save_checkpoint,
+)
+from s2fgan_hf.training.data import build_dataset
+from s2fgan_hf.training.perceptual import build_perceptual_loss
 from s2fgan_hf.training.samples import save_sample_grid
-from s2fgan_hf.training.tracking import JSONLTracker, drop_rows_after, run_record
+from s2fgan_hf.training.tracking import JSONLTracker, drop_rows_after, flatten_for_trackers
 
 logger = get_logger(__name__, log_level="INFO")
-LOSS_NAMES = tuple(f.name for f in dataclasses.fields(LossWeights))
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description="Train S2FGAN with Accelerate.")
+def flag(setting: str) -> str:
+    """The flag of a ``TrainConfig`` setting: ``--<field>``, or ``--lambda_<term>`` for ``loss_weights.<term>``."""
+    if setting.startswith("loss_weights."):
+        return f"--lambda_{setting.removeprefix('loss_weights.')}"
+    return "--lambda_<term>" if setting == "loss_weights" else f"--{setting}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One flag per ``TrainConfig`` field; the defaults and accepted values are ``TrainConfig``'s (an unset flag
+    leaves the field at its default)."""
+    p = argparse.ArgumentParser(description="Train S2FGAN with Accelerate.", argument_default=argparse.SUPPRESS)
+    choices = TrainConfig.choices()
     g = p.add_argument_group("model")
     g.add_argument(
         "--pretrained_model_name_or_path",
-        default=None,
         help="Fine-tune: save_pretrained folder or Hub id "
         "(its discriminator/ subfolder is loaded when present). Without it a new model is built.",
     )
-    g.add_argument("--preset", default="fast-128", choices=sorted(PRESETS), help="Architecture of a new model.")
-    g.add_argument("--resolution", type=int, default=None, help="Override the preset's image_size (power of two).")
-    g.add_argument("--variant", default="dis", choices=("dis", "dec"), help="S2F-DIS or S2F-DEC (new model).")
+    g.add_argument("--preset", choices=choices["preset"], help="Architecture of a new model (default fast-128).")
+    g.add_argument("--resolution", type=int, help="Override the preset's image_size (power of two).")
+    g.add_argument("--variant", choices=choices["variant"], help="Attribute editor of a new model (default dis).")
     g = p.add_argument_group("data")
-    g.add_argument("--train_data_dir", default=None, help="Folder made by `s2fgan prepare-data`.")
-    g.add_argument("--photo_dir", default=None, help="Raw photos; sketches are extracted on the fly.")
-    g.add_argument("--photo_format", default="celeba", choices=PHOTO_FORMATS, help="Layout of --photo_dir.")
+    g.add_argument("--train_data_dir", help="Folder made by `s2fgan prepare-data`.")
+    g.add_argument("--photo_dir", help="Raw photos; sketches are extracted on the fly.")
+    g.add_argument("--photo_format", choices=choices["photo_format"], help="Layout of --photo_dir.")
     g.add_argument(
         "--data_augment",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="Dataset-level crop/flip (when the dataset class supports it).",
+        help="Dataset-level crop/flip (when the dataset class supports it; default on).",
     )
     g.add_argument(
         "--sketch_styles",
         nargs="+",
-        default=None,
-        choices=STYLES,
+        choices=choices["sketch_styles"],
         help="Draw each training photo in one of these drawing styles (docs/training.md §12) instead of using the "
         "stored edge map; the model then uses the grey sketch normalisation. Needs --train_data_dir prepared at "
         "twice the model's size.",
     )
-    g.add_argument("--style_weights", type=float, nargs="+", default=None, help="Relative frequency per style.")
+    g.add_argument("--style_weights", type=float, nargs="+", help="Relative frequency per style.")
     g.add_argument(
         "--freeze_photo_branch",
         action="store_true",
         help="Stage 2 of the sketch-branch schedule (docs/training.md §12): fine-tune only the sketch encoder (and "
         "the latent discriminator) against the trained decoder; E_i, the decoder and C stay as they are.",
     )
-    g.add_argument("--dataloader_num_workers", type=int, default=0)
+    g.add_argument("--dataloader_num_workers", type=int)
     g = p.add_argument_group("optimisation")
-    g.add_argument("--output_dir", default="s2fgan-out")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--train_batch_size", type=int, default=4, help="Per process.")
-    g.add_argument("--max_train_steps", type=int, default=10000, help="Optimizer steps (after accumulation).")
+    g.add_argument("--output_dir")
+    g.add_argument("--seed", type=int)
+    g.add_argument("--train_batch_size", type=int, help="Per process.")
+    g.add_argument("--max_train_steps", type=int, help="Optimizer steps (after accumulation).")
     g.add_argument(
         "--max_train_minutes",
         type=float,
-        default=None,
         help="Also stop once this segment has trained this long (wall clock), with a checkpoint and final/ as at "
         "the last step: for leased or pre-emptible machines. Rerun with --resume_from_checkpoint latest to go on.",
     )
-    g.add_argument("--gradient_accumulation_steps", type=int, default=1)
-    g.add_argument("--learning_rate", type=float, default=0.002)
+    g.add_argument("--gradient_accumulation_steps", type=int)
+    g.add_argument("--learning_rate", type=float)
     g.add_argument(
-        "--mixed_precision",
-        default=None,
-        choices=("no", "fp16", "bf16"),
-        help="Default: the accelerate config's value.",
+        "--mixed_precision", choices=choices["mixed_precision"], help="Default: the accelerate config's value."
     )
     g.add_argument("--cpu", action="store_true", help="Force CPU even when a GPU is present.")
     g.add_argument("--allow_tf32", action="store_true")
     g.add_argument("--find_unused_parameters", action="store_true", help="DDP option; not needed by this script.")
-    g.add_argument("--r1_gamma", type=float, default=1.0)
-    g.add_argument("--d_reg_every", type=int, default=16, help="Lazy R1 interval; 0 disables R1.")
-    g.add_argument("--d_augment", default="ada", choices=AUGMENT_KINDS)
-    g.add_argument("--ada_target", type=float, default=0.6)
-    g.add_argument("--ada_kimg", type=float, default=500.0)
-    g.add_argument("--attr_shift_max", type=float, default=4.0)
-    g.add_argument("--attr_shift_prob", type=float, default=0.5, help="Share of samples that get an edit.")
+    g.add_argument("--r1_gamma", type=float)
+    g.add_argument("--d_reg_every", type=int, help="Lazy R1 interval; 0 disables R1.")
+    g.add_argument("--d_augment", choices=choices["d_augment"])
+    g.add_argument("--ada_target", type=float)
+    g.add_argument("--ada_kimg", type=float)
+    g.add_argument("--attr_shift_max", type=float)
+    g.add_argument("--attr_shift_prob", type=float, help="Share of samples that get an edit.")
     g.add_argument(
-        "--attr_one_hot_prob",
-        type=float,
-        default=0.5,
-        help="Share of edited samples that move one attribute only (0 = official dense edits).",
+        "--attr_one_hot_prob", type=float, help="Share of edited samples that move one attribute only (0 = dense)."
     )
-    g.add_argument("--ema_decay", type=float, default=DEFAULT_EMA_DECAY)
-    g.add_argument("--ema_warmup", action=argparse.BooleanOptionalAction, default=True)
-    for name in LOSS_NAMES:
-        g.add_argument(f"--lambda_{name}", type=float, default=None, help="Default: the variant's official weight.")
+    g.add_argument("--ema_decay", type=float)
+    g.add_argument("--ema_warmup", action=argparse.BooleanOptionalAction)
+    for name in LossWeights.names():
+        g.add_argument(f"--lambda_{name}", type=float, help="Default: the editor's official weight.")
     g.add_argument(
         "--perceptual_loss",
-        default="auto",
-        choices=PERCEPTUAL_KINDS,
+        choices=choices["perceptual_loss"],
         help="auto = vgg19 with --perceptual_weights, else the structural loss.",
     )
-    g.add_argument("--perceptual_weights", default=None, help="VGG19 state dict (torchvision layout): file or Hub id.")
-    g.add_argument("--perceptual_weights_filename", default="model.safetensors")
+    g.add_argument("--perceptual_weights", help="VGG19 state dict (torchvision layout): file or Hub id.")
+    g.add_argument("--perceptual_weights_filename")
     g = p.add_argument_group("logging and checkpoints")
-    g.add_argument("--logging_steps", type=int, default=10)
-    g.add_argument(
-        "--report_to",
-        default="all",
-        choices=("all", "jsonl", "tensorboard", "none"),
-        help="all = jsonl plus tensorboard when installed.",
-    )
-    g.add_argument("--validation_steps", type=int, default=500, help="Sample grid every N steps (0: only at the end).")
-    g.add_argument("--num_validation_images", type=int, default=4)
-    g.add_argument("--checkpointing_steps", type=int, default=1000, help="0 disables checkpoints.")
-    g.add_argument("--checkpoints_total_limit", type=int, default=None)
-    g.add_argument("--resume_from_checkpoint", default=None, help="'latest' or a checkpoint-<step> folder.")
+    g.add_argument("--logging_steps", type=int)
+    g.add_argument("--report_to", choices=choices["report_to"], help="all = jsonl plus tensorboard when installed.")
+    g.add_argument("--validation_steps", type=int, help="Sample grid every N steps (0: only at the end).")
+    g.add_argument("--num_validation_images", type=int)
+    g.add_argument("--checkpointing_steps", type=int, help="0 disables checkpoints.")
+    g.add_argument("--checkpoints_total_limit", type=int)
+    g.add_argument("--resume_from_checkpoint", help="'latest' or a checkpoint-<step> folder.")
     g.add_argument("--push_to_hub", action="store_true")
-    g.add_argument("--hub_model_id", default=None)
-    g.add_argument("--hub_token", default=None)
+    g.add_argument("--hub_model_id")
+    g.add_argument("--hub_token")
     g.add_argument("--hub_private_repo", action="store_true")
-    args = p.parse_args(argv)
-    if not args.train_data_dir and not args.photo_dir:
-        p.error("give --train_data_dir (a prepared folder) or --photo_dir (raw photos)")
-    if args.push_to_hub and not args.hub_model_id:
-        p.error("--push_to_hub needs --hub_model_id")
-    if args.train_batch_size < 1 or args.max_train_steps < 1 or args.gradient_accumulation_steps < 1:
-        p.error("--train_batch_size, --max_train_steps and --gradient_accumulation_steps must be >= 1")
-    if args.max_train_minutes is not None and not args.max_train_minutes > 0:  # also refuses nan
-        p.error(f"--max_train_minutes must be > 0, got {args.max_train_minutes}")
-    return args
+    return p
 
 
-def build_models(args: argparse.Namespace) -> tuple[S2FGAN, S2FGANDiscriminator]:
-    """A new model from --preset/--resolution/--variant, or the pretrained one (plus its discriminator if any)."""
-    if args.pretrained_model_name_or_path:
-        generator = S2FGAN.from_pretrained(args.pretrained_model_name_or_path)
+def parse_args(argv: list[str] | None = None) -> TrainConfig:
+    """The command line as a ``TrainConfig``; a setting that cannot work is a usage error naming its flags."""
+    p = build_parser()
+    given = vars(p.parse_args(argv))
+    weights = {n: given.pop(f"lambda_{n}") for n in LossWeights.names() if f"lambda_{n}" in given}
+    try:
+        return TrainConfig(**given, loss_weights=weights)
+    except TrainConfigError as e:
+        p.error(e.message({s: flag(s) for s in e.fields}))
+
+
+def build_models(config: TrainConfig) -> tuple[S2FGAN, S2FGANDiscriminator]:
+    """A new model from preset/resolution/variant, or the pretrained one (plus its discriminator if any)."""
+    if config.pretrained_model_name_or_path:
+        generator = S2FGAN.from_pretrained(config.pretrained_model_name_or_path)
         try:
-            discriminator = S2FGANDiscriminator.from_pretrained_subfolder(args.pretrained_model_name_or_path)
+            discriminator = S2FGANDiscriminator.from_pretrained_subfolder(config.pretrained_model_name_or_path)
         except (FileNotFoundError, OSError) as e:
-            if resolve_resume_checkpoint(args.resume_from_checkpoint, args.output_dir) is None:
+            if resolve_resume_checkpoint(config.resume_from_checkpoint, config.output_dir) is None:
                 logger.warning(f"no discriminator/ next to the pretrained model ({e}); starting a new discriminator")
             discriminator = S2FGANDiscriminator(generator.config)
         if discriminator.config != generator.config:
             raise ValueError("the pretrained discriminator/ config does not match the generator's config")
     else:
-        overrides = {"variant": args.variant}
-        if args.resolution:
-            base = S2FGANConfig.from_preset(args.preset)
+        overrides = {"variant": config.variant}
+        if config.resolution:
+            base = S2FGANConfig.from_preset(config.preset)
             overrides.update(
-                image_size=args.resolution, sketch_input_size=min(base.sketch_input_size, args.resolution)
+                image_size=config.resolution, sketch_input_size=min(base.sketch_input_size, config.resolution)
             )
-        config = S2FGANConfig.from_preset(args.preset, **overrides)
-        generator, discriminator = S2FGAN(config), S2FGANDiscriminator(config)
-    if args.sketch_styles:  # trained on drawing styles: inference keeps grey levels (no tensor shape changes)
+        model_config = S2FGANConfig.from_preset(config.preset, **overrides)
+        generator, discriminator = S2FGAN(model_config), S2FGANDiscriminator(model_config)
+    if config.sketch_styles:  # trained on drawing styles: inference keeps grey levels (no tensor shape changes)
         for model in (generator, discriminator):
             model.config = dataclasses.replace(model.config, sketch_normalization="grey")
             model._hub_mixin_config = model.config.to_dict()
     return generator.train(), discriminator.train()
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
+def main(argv: list[str] | TrainConfig | None = None) -> dict:
+    """Train with the settings of the command line ``argv`` (``None``: ``sys.argv``) or of a ``TrainConfig``."""
+    args = argv if isinstance(argv, TrainConfig) else parse_args(argv)
     output_dir = Path(args.output_dir)
     trackers: list = []
     if args.report_to in ("all", "jsonl"):
@@ -235,20 +236,14 @@ def main(argv: list[str] | None = None) -> dict:
     generator, discriminator = build_models(args)
     config = generator.config
     set_seed(args.seed, device_specific=True)  # then per-rank randomness (attribute shifts, augmentation)
-    weights = LossWeights.for_variant(config.variant, **{n: getattr(args, f"lambda_{n}") for n in LOSS_NAMES})
-    step_config = StepConfig(
-        weights=weights,
-        r1_gamma=args.r1_gamma,
-        d_reg_every=args.d_reg_every,
-        attr_shift_max=args.attr_shift_max,
-        attr_shift_prob=args.attr_shift_prob,
-        attr_one_hot_prob=args.attr_one_hot_prob,
-        photo_branch_frozen=args.freeze_photo_branch,
-    )
+    weights = args.resolve_loss_weights(config.variant)
+    step_config = args.step_config(weights)
+    record = run_record(args, config, weights)  # training_args.json of every checkpoint and of final/
     if args.freeze_photo_branch:
-        if config.variant != "dis":
-            raise ValueError("--freeze_photo_branch is implemented for S2F-DIS only")
-        for module in (generator.image_encoder, generator.decoder, generator.attribute_directions):
+        if not generator.attribute_mapping.supports_frozen_photo_branch:
+            raise ValueError(f"--freeze_photo_branch: the {config.variant!r} editor has no frozen-photo-branch stage")
+        photo_branch = (generator.image_encoder, generator.decoder, generator.attribute_directions)
+        for module in (*photo_branch, generator.attribute_mapping):
             module.requires_grad_(False)
     perceptual = build_perceptual_loss(
         args.perceptual_loss if weights.perceptual > 0 else "none",
@@ -292,13 +287,13 @@ def main(argv: list[str] | None = None) -> dict:
         photo_branch_frozen=args.freeze_photo_branch,
     )
     discriminator_side = DiscriminatorSide(generator, discriminator)
-    opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, max(args.d_reg_every, 0))
+    opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every)
     generator_side, discriminator_side, opt_g, opt_d, loader = accelerator.prepare(
         generator_side, discriminator_side, opt_g, opt_d, loader
     )
     ema = GeneratorEMA(generator, decay=args.ema_decay, warmup=args.ema_warmup)  # after prepare: synced weights
     augment = build_augment(args.d_augment, args.ada_target, args.ada_kimg, lambda t: accelerator.reduce(t, "sum"))
-    register_checkpoint_hooks(accelerator, generator, discriminator, ema)
+    register_checkpoint_hooks(accelerator, generator, discriminator, ema, record)
     accelerator.register_for_checkpointing(ema, augment)
 
     steps_per_epoch = math.ceil(len(loader) / args.gradient_accumulation_steps)
@@ -318,7 +313,13 @@ def main(argv: list[str] | None = None) -> dict:
     elif resume is not None:
         global_step, path = resume
         logger.info(f"resuming from {path} (step {global_step})")
-        accelerator.load_state(str(path))  # checks first that the checkpoint fits the model built above
+        try:
+            accelerator.load_state(str(path))  # checks first that the checkpoint fits the model built above
+        except ResumeMismatchError as e:
+            flags = " ".join(f"{flag(k)} {v}" for k, v in e.arguments.items())
+            raise ValueError(
+                f"{e.reason}. Resume with the same model arguments as the run that made it: {flags}"
+            ) from None
         if accelerator.is_main_process:
             drop_rows_after(output_dir / "metrics.jsonl", global_step)  # they are logged again from here
         last_saved_step = global_step
@@ -326,7 +327,7 @@ def main(argv: list[str] | None = None) -> dict:
         skip_batches = (global_step % steps_per_epoch) * args.gradient_accumulation_steps
 
     if accelerator.is_main_process and trackers:
-        accelerator.init_trackers("s2fgan", config=run_record(args, config))
+        accelerator.init_trackers("s2fgan", config=flatten_for_trackers(record))
     sample_batch = [sample_set[i] for i in range(min(args.num_validation_images, len(sample_set)))]
     sample_sketches = torch.stack([item["sketch"] for item in sample_batch])
     sample_images = torch.stack([item["image"] for item in sample_batch])
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> dict:
         batches = accelerator.skip_first_batches(loader, skip_batches) if epoch == first_epoch else loader
         for batch in batches:
             with accelerator.accumulate(generator_side, discriminator_side):
-                apply_r1 = args.d_reg_every > 0 and args.r1_gamma > 0 and global_step % args.d_reg_every == 0
+                apply_r1 = step_config.r1_due(global_step)
                 shifts = sample_attribute_shifts(args.train_batch_size, *shift_args)
                 metrics = discriminator_step(
                     accelerator,
@@ -366,7 +367,6 @@ def main(argv: list[str] | None = None) -> dict:
                     apply_r1,
                 )
                 shifts = sample_attribute_shifts(args.train_batch_size, *shift_args)
-                probe = generator.attribute_directions.directions() if config.variant == "dec" else None
                 metrics |= generator_step(
                     accelerator,
                     generator_side,
@@ -377,7 +377,6 @@ def main(argv: list[str] | None = None) -> dict:
                     step_config,
                     augment,
                     perceptual,
-                    probe,
                 )
             if not accelerator.sync_gradients:
                 continue
@@ -437,13 +436,13 @@ def main(argv: list[str] | None = None) -> dict:
         save_sample_grid(
             output_dir / "samples" / f"step_{global_step:07d}.png", ema.model, sample_sketches, sample_images
         )
-        tmp = output_dir / ".tmp-final"
-        shutil.rmtree(tmp, ignore_errors=True)
-        ema.model.save_pretrained(tmp)
-        discriminator.save_pretrained(tmp / "discriminator")
-        (tmp / "training_args.json").write_text(json.dumps(run_record(args, config), indent=2), encoding="utf-8")
-        shutil.rmtree(final_dir, ignore_errors=True)
-        os.replace(tmp, final_dir)
+
+        def write_final(folder: Path) -> None:
+            ema.model.save_pretrained(folder)
+            discriminator.save_pretrained(folder / "discriminator")
+            (folder / TRAINING_ARGS_FILE).write_text(json.dumps(record, indent=2), encoding="utf-8")
+
+        atomic_write_folder(final_dir, write_final)
         logger.info(f"saved the EMA generator to {final_dir} (discriminator in {final_dir / 'discriminator'})")
         if args.push_to_hub:
             from huggingface_hub import upload_folder

@@ -34,6 +34,7 @@ from roofline import conv_peak_gflops, gpu_peaks  # noqa: E402
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.losses import LossWeights  # noqa: E402
+from s2fgan_hf.networks import EDITORS  # noqa: E402
 from s2fgan_hf.training import (  # noqa: E402
     DiscriminatorSide,
     GeneratorSide,
@@ -54,17 +55,16 @@ def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant:
     config = S2FGANConfig.from_preset(preset, variant=variant)
     generator, discriminator = S2FGAN(config).train(), S2FGANDiscriminator(config).train()
     g_side, d_side = GeneratorSide(generator, discriminator), DiscriminatorSide(generator, discriminator)
-    opt_g, opt_d = build_optimizers(g_side, d_side, d_reg_every=d_reg_every)
+    opt_g, opt_d = build_optimizers(g_side, d_side, learning_rate=0.002, d_reg_every=d_reg_every)
     g_side, d_side, opt_g, opt_d = accelerator.prepare(g_side, d_side, opt_g, opt_d)
     data = PreparedSketchFaceDataset(FIXTURE, config.attribute_names, split=None, image_size=config.image_size)
     items = [data[i % len(data)] for i in range(batch_size)]
     device = accelerator.device
     batch = {k: torch.stack([it[k] for it in items]).to(device) for k in ("image", "sketch", "attributes")}
-    step_config = StepConfig(LossWeights.for_variant(variant), d_reg_every=d_reg_every)
+    step_config = StepConfig(LossWeights.for_variant(variant), r1_gamma=1.0, d_reg_every=d_reg_every)
     augment = build_augment("ada")
     augment.p = 0.5
     perceptual = StructuralLoss().to(device)
-    probe = generator.attribute_directions if variant == "dec" else None
 
     def iteration(r1: bool) -> float:
         shifts = sample_attribute_shifts(batch_size, config.num_attributes, 4.0, 0.5, 0.5, device)
@@ -72,8 +72,7 @@ def bench_preset(accelerator, preset: str, batch_size: int, steps: int, variant:
             torch.cuda.synchronize()
         start = time.perf_counter()
         discriminator_step(accelerator, g_side, d_side, opt_d, batch, shifts, step_config, augment, r1)
-        directions = probe.directions() if probe is not None else None
-        generator_step(accelerator, g_side, d_side, opt_g, batch, shifts, step_config, augment, perceptual, directions)
+        generator_step(accelerator, g_side, d_side, opt_g, batch, shifts, step_config, augment, perceptual)
         if device.type == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter() - start
@@ -109,7 +108,7 @@ def main() -> None:
     p.add_argument("--presets", nargs="+", default=["paper-256", "fast-64"])
     p.add_argument("--batch_size", type=int, nargs="+", default=None, help="One per preset (default 2 / 8).")
     p.add_argument("--steps", type=int, default=2, help="Timed iterations per preset (after one warm-up).")
-    p.add_argument("--variant", default="dis", choices=("dis", "dec"))
+    p.add_argument("--variant", default="dis", choices=tuple(EDITORS))
     p.add_argument("--d_reg_every", type=int, default=16)
     p.add_argument("--mixed_precision", default="no", choices=("no", "fp16", "bf16"))
     p.add_argument("--cpu", action="store_true")

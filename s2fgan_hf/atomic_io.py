@@ -1,4 +1,4 @@
-"""Crash-safe file writes: write to a hidden temporary file in the target folder, then ``os.replace`` it.
+"""Crash-safe writes: write to a hidden temporary file (or folder) next to the target, then ``os.replace`` it.
 
 ``os.replace`` within one folder is atomic, so a reader (or a resumed run) sees either the old file or the complete
 new one, never a half-written file. Temporary files are named ``.tmp-*`` and removed on error; a hard kill can
@@ -8,6 +8,7 @@ leave one behind, which :func:`remove_stale_temporaries` deletes at the start of
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,26 @@ def atomic_write(path: Path, write: Callable[[str], None]) -> None:
     except BaseException:  # also on KeyboardInterrupt: never leave the temporary behind
         if os.path.exists(temporary):
             os.unlink(temporary)
+        raise
+
+
+def atomic_write_folder(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Have ``write(temporary_folder)`` fill a folder, then put it in place of ``path`` (an old folder is replaced).
+
+    The temporary folder is a ``.tmp-*`` sibling of ``path``; a reader never sees a half-written folder at ``path``
+    (only, for a moment, none: ``os.replace`` cannot replace a non-empty folder, so the old one goes first).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=path.parent))
+    try:
+        write(temporary)
+        os.chmod(temporary, 0o777 & ~_UMASK)  # mkdtemp makes a private 0o700 folder
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(temporary, path)
+    except BaseException:  # also on KeyboardInterrupt: never leave the temporary behind
+        shutil.rmtree(temporary, ignore_errors=True)
         raise
 
 

@@ -27,7 +27,6 @@ PAPER_ATTRIBUTES: tuple[str, ...] = (
     "Chubby",
 )
 
-VARIANTS = ("dis", "dec")
 SKETCH_DOWNSAMPLERS = ("bilinear", "min_pool")
 SKETCH_NORMALIZATIONS = ("binary", "grey")
 
@@ -111,8 +110,10 @@ class S2FGANConfig:
             trained on drawing styles, ``image_processing/sketch_normalization.py``). No tensor shape depends on it.
         latent_dim: size of the single style vector z shared by the whole decoder.
         attribute_names: the editable attributes, in vector order.
-        variant: ``"dis"`` (S2F-DIS: additive, unit attribute directions) or ``"dec"`` (S2F-DEC: the attribute
-            mapping network M of semantic decomposition).
+        variant: the attribute editor, a name in ``networks.editors.EDITORS``: ``"dis"`` (S2F-DIS: additive,
+            unit attribute directions), ``"dec"`` (S2F-DEC: the attribute mapping network M of semantic
+            decomposition) or a registered one. Any name is a valid config; building a model checks that it is
+            registered (this module may not import the networks).
         attribute_range: the slider range ``(low, high)`` an attribute shift may take; the official code
             trains with shifts drawn from U(-4, 4).
         sketch_encoder_channels: channels of the sketch encoder's stem; each stage doubles it up to
@@ -195,8 +196,8 @@ class S2FGANConfig:
             raise ValueError(
                 f"sketch_normalization must be one of {SKETCH_NORMALIZATIONS}, got {self.sketch_normalization!r}"
             )
-        if self.variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        if not isinstance(self.variant, str) or not self.variant.strip():
+            raise ValueError(f"variant must be the name of an attribute editor (e.g. 'dis'), got {self.variant!r}")
         if self.preset is not None and not isinstance(self.preset, str):
             raise ValueError(f"preset must be a preset name or None, got {self.preset!r}")
         self._validate_attributes()

@@ -1,8 +1,8 @@
 """S2FGAN training losses as pure functions: networks compute, this module judges.
 
 Every function takes tensors (and, for the perceptual loss, the feature network) and returns a scalar tensor.
-Nothing here holds state or parameters. The default weights of each variant are in ``LossWeights``; they follow
-the official code (method notes §2), with its bugs fixed (§8):
+Nothing here holds state or parameters. The weights are in ``LossWeights`` (each editor's official defaults in
+its ``default_loss_weights``); they follow the official code (method notes §2), with its bugs fixed (§8):
 
 * S2F-DIS: the attribute directions C are trained by the semantic and orthogonality losses (the official
   trainer froze them, so its orthogonality loss was a constant).
@@ -19,6 +19,13 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+
+from .networks.attribute_directions import attribute_targets as attribute_targets
+from .networks.attribute_directions import orthogonality_loss as orthogonality_loss
+from .networks.attribute_directions import semantic_loss as semantic_loss
+from .networks.attribute_mapping import decomposition_edit_loss as decomposition_edit_loss
+from .networks.attribute_mapping import latent_cycle_loss as latent_cycle_loss
+from .networks.editors import editor_class
 
 # --------------------------------------------------------------------------------------------------------------
 # Reconstruction and latent alignment
@@ -72,36 +79,10 @@ def latent_moment_loss(z_sketch: torch.Tensor, z_image: torch.Tensor) -> torch.T
 # Attribute semantics
 
 
-def attribute_targets(labels: torch.Tensor) -> torch.Tensor:
-    """0/1 attribute labels -> regression targets 2y - 1 in {-1, +1}. Labels already in {-1, +1} are kept."""
-    labels = labels.float()
-    if (labels < 0).any():
-        return labels
-    return 2.0 * labels - 1.0
-
-
-def semantic_loss(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """MSE(C(z), 2y - 1): attribute scores [B, n] regressed to +-1 from 0/1 (or +-1) labels [B, n]."""
-    return F.mse_loss(scores.float(), attribute_targets(labels))
-
-
-def orthogonality_loss(gram: torch.Tensor) -> torch.Tensor:
-    """mean |W_hat^T W_hat - I| for the Gram matrix [n, n] of the unit attribute directions."""
-    eye = torch.eye(gram.shape[0], device=gram.device, dtype=torch.float32)
-    return (gram.float() - eye).abs().mean()
-
-
-def decomposition_edit_loss(
-    scores_edited: torch.Tensor, scores_original: torch.Tensor, shifts: torch.Tensor
-) -> torch.Tensor:
-    """S2F-DEC edit loss: MSE(C(M(z, a)), stopgrad(C(z)) + a). All [B, n]."""
-    target = scores_original.detach().float() + shifts.float()
-    return F.mse_loss(scores_edited.float(), target)
-
-
-def latent_cycle_loss(z_cycled: torch.Tensor, z_original: torch.Tensor) -> torch.Tensor:
-    """S2F-DEC cycle loss: mean |M(M(sg z, a), -a) - sg z|. [B, d] x 2 -> []."""
-    return (z_cycled.float() - z_original.detach().float()).abs().mean()
+# attribute_targets, semantic_loss and orthogonality_loss (the probe C and S2F-DIS) are defined in
+# networks/attribute_directions.py, decomposition_edit_loss and latent_cycle_loss (S2F-DEC) in
+# networks/attribute_mapping.py: each editor's terms sit next to it, because the networks may not import this
+# module (the inference core never loads it). They are imported above, so every loss is reachable from here.
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -154,9 +135,13 @@ def lazy_r1_loss(penalty: torch.Tensor, gamma: float, every: int) -> torch.Tenso
 
 @dataclass
 class LossWeights:
-    """Weights of the generator-step losses (and the DEC probe loss of the discriminator step).
+    """Weights of the generator-step loss terms (and of the probe loss of the discriminator step), by term name.
 
-    ``for_variant`` gives the official defaults (method notes §2). A weight of 0 skips that term's contribution.
+    The defaults are the official weights of the terms every editor shares; an editor's own terms (``sem``,
+    ``ortho``: S2F-DIS; ``edit``, ``cycle``, ``probe``: S2F-DEC) are 0 here and get their official values from the
+    editor's ``default_loss_weights`` (``for_variant``; method notes §2). A weight of 0 skips that term's
+    contribution. A new term is one field here: ``train_accelerate.py`` makes its ``--lambda_<name>`` flag and logs
+    it as ``g_<name>``.
     """
 
     align: float = 2.5
@@ -164,8 +149,8 @@ class LossWeights:
     perceptual: float = 2.5
     l1: float = 2.5
     adv: float = 1.0
-    sem: float = 0.5
-    ortho: float = 1.0
+    sem: float = 0.0
+    ortho: float = 0.0
     edit: float = 0.0
     cycle: float = 0.0
     probe: float = 0.0
@@ -173,8 +158,8 @@ class LossWeights:
     # against the photo, the paper's sketch branch G_s. It trains the sketch encoder through the decoder and is
     # what keeps short CPU runs from collapsing to one face for every sketch. 0 = official behaviour.
     sketch_l1: float = 0.0
-    # Not in the official trainer either (DIS only): the semantic loss on the *sketch* latents, scored by C's
-    # directions held fixed. It moves E_s alone and teaches it to place a sketch on the right side of each
+    # Not in the official trainer either (S2F-DIS's editor only): the semantic loss on the *sketch* latents, scored
+    # by C's directions held fixed. It moves E_s alone and teaches it to place a sketch on the right side of each
     # attribute boundary (a smiling mouth, long hair) instead of waiting for L_align to carry that over. 0 = off.
     sketch_sem: float = 0.0
     # The sketch branch G_s as a generator (docs/training.md §12; none is in the official trainer): the decoded
@@ -191,31 +176,19 @@ class LossWeights:
         return self.sketch_l1 > 0 or self.sketch_adv > 0 or self.sketch_fm > 0
 
     @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The term names, in field order."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    @classmethod
     def for_variant(cls, variant: str, **overrides: float | None) -> LossWeights:
-        """Official defaults of ``variant`` ("dis" or "dec"), with the non-``None`` ``overrides`` applied."""
-        if variant == "dis":
-            weights = cls()
-        elif variant == "dec":
-            weights = cls(
-                align=2.5,
-                domain=0.05,
-                perceptual=2.5,
-                l1=1.0,
-                adv=1.0,
-                sem=0.0,
-                ortho=0.0,
-                edit=1.0,
-                cycle=1.0,
-                probe=1.0,
-            )
-        else:
-            raise ValueError(f"variant must be 'dis' or 'dec', got {variant!r}")
-        names = {f.name for f in dataclasses.fields(cls)}
+        """Official defaults of ``variant``'s editor, with the non-``None`` ``overrides`` applied."""
+        weights = cls(**editor_class(variant).default_loss_weights)
         for key, value in overrides.items():
-            if key not in names:
-                raise ValueError(f"unknown loss weight {key!r}; accepted: {sorted(names)}")
+            if key not in cls.names():
+                raise ValueError(f"unknown loss weight {key!r}; accepted: {sorted(cls.names())}")
             if value is not None:
-                if value < 0:
+                if not value >= 0:  # also refuses nan
                     raise ValueError(f"loss weight {key} must be >= 0, got {value}")
                 setattr(weights, key, float(value))
         return weights

@@ -30,7 +30,7 @@ from .image_processing import (
     sketch_to_tensor,
 )
 from .looks import LOOK_SIZE, Look, LookFit, LookPrior, fit_look, look_statistics
-from .networks import AttributeDirections, AttributeMappingNetwork, Decoder, ImageEncoder, SketchEncoder
+from .networks import AttributeDirections, Decoder, ImageEncoder, SketchEncoder, build_editor
 
 
 class S2FGAN(
@@ -47,8 +47,9 @@ class S2FGAN(
         config: the architecture (an ``S2FGANConfig``, its dict form, or ``None`` for the paper's defaults).
 
     Submodules: ``sketch_encoder`` (E_s), ``image_encoder`` (E_i, used in training and evaluation),
-    ``attribute_directions`` (the semantic probe C; the editor itself for S2F-DIS), ``attribute_mapping``
-    (M, S2F-DEC only) and ``decoder`` (D).
+    ``attribute_directions`` (the semantic probe C), ``attribute_mapping`` (the attribute editor M of
+    ``config.variant``, an ``AttributeEditor`` from ``networks.editors.EDITORS``; S2F-DIS's editor moves along C's
+    directions and has no weights of its own) and ``decoder`` (D).
 
     The inference API (``encode_sketch``, ``encode_image``, ``edit``, ``decode``, ``attribute_scores``,
     ``generate``) runs under ``torch.no_grad()`` and returns tensors that do not track gradients; ``forward`` and
@@ -66,11 +67,7 @@ class S2FGAN(
         self.sketch_encoder = SketchEncoder(c)
         self.image_encoder = ImageEncoder(c)
         self.attribute_directions = AttributeDirections(c.latent_dim, c.num_attributes)
-        self.attribute_mapping = (
-            AttributeMappingNetwork(c.latent_dim, c.num_attributes, c.mapping_hidden, c.mapping_blocks)
-            if c.variant == "dec"
-            else None
-        )
+        self.attribute_mapping = build_editor(c, probe=self.attribute_directions)
         self.decoder = Decoder(c)
         self._precision = "auto"
         self._channels_last = True
@@ -215,7 +212,7 @@ class S2FGAN(
 
     @torch.no_grad()
     def edit(self, latent: torch.Tensor, attributes: Attributes) -> torch.Tensor:
-        """Apply attribute shifts to latents [B, latent_dim]: M(z, a). ``M(z, 0) == z`` exactly for both variants.
+        """Apply attribute shifts to latents [B, latent_dim]: M(z, a). ``M(z, 0) == z`` exactly for every editor.
 
         ``attributes``: see ``attribute_vector``; a [B, n] tensor needs one row per latent.
         """
@@ -223,9 +220,7 @@ class S2FGAN(
         return self._edit(latent, self.attribute_vector(attributes, latent.shape[0]).to(latent.dtype))
 
     def _edit(self, latent: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
-        if self.attribute_mapping is not None:
-            return self.attribute_mapping(latent, shifts)
-        return self.attribute_directions(latent, shifts)  # tiny: always computed in the latent's dtype
+        return self.attribute_mapping(latent, shifts)
 
     @torch.no_grad()
     def decode(self, latent: torch.Tensor, look: Look = None) -> torch.Tensor:

@@ -111,8 +111,10 @@ def test_save_leaves_no_temporary_file(tmp_path, tiny_model):
 def test_config_validation_messages():
     with pytest.raises(ValueError, match="image_size must be a power of two"):
         S2FGANConfig(image_size=100)
-    with pytest.raises(ValueError, match="variant must be one of"):
-        S2FGANConfig(variant="fancy")
+    with pytest.raises(ValueError, match="variant must be the name of an attribute editor"):
+        S2FGANConfig(variant=["dis"])
+    with pytest.raises(ValueError, match=r"variant must be one of \('dis', 'dec'\), got 'fancy'"):
+        S2FGAN(S2FGANConfig(variant="fancy"))  # any name is a config; building checks the editor registry
     with pytest.raises(ValueError, match="unknown preset"):
         S2FGANConfig.from_preset("huge")
     assert S2FGANConfig.from_dict(S2FGANConfig().to_dict()) == S2FGANConfig()

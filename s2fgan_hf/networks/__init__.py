@@ -1,18 +1,27 @@
 """The S2FGAN networks, named as in the paper."""
 
-from .attribute_directions import AttributeDirections
+from .attribute_directions import AttributeDirections, DirectionalEditor
+from .attribute_editor import AttributeEditor, EditorOutputs
 from .attribute_mapping import AttributeMappingNetwork
 from .decoder import Decoder
+from .editors import EDITORS, build_editor, editor_class, register_editor
 from .encoders import ImageEncoder, SketchEncoder
 from .image_discriminator import ImageDiscriminator
 from .latent_discriminator import LatentDiscriminator
 
 __all__ = [
+    "EDITORS",
     "AttributeDirections",
+    "AttributeEditor",
     "AttributeMappingNetwork",
     "Decoder",
+    "DirectionalEditor",
+    "EditorOutputs",
     "ImageDiscriminator",
     "ImageEncoder",
     "LatentDiscriminator",
     "SketchEncoder",
+    "build_editor",
+    "editor_class",
+    "register_editor",
 ]

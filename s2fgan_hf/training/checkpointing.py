@@ -4,6 +4,7 @@ A checkpoint folder ``OUTPUT_DIR/checkpoint-<step>`` holds
 
 * ``generator/``, ``discriminator/``, ``generator_ema/``: ``save_pretrained`` folders (config.json +
   model.safetensors + README.md), loadable on their own with ``S2FGAN.from_pretrained``;
+* ``training_args.json``: the run's settings (``train_config.run_record``);
 * ``optimizer.bin``, ``optimizer_1.bin``, ``random_states_<rank>.pkl``, ``custom_checkpoint_<i>.pkl`` (EMA counter,
   ADA state) and ``sampler.bin``: written by ``accelerator.save_state``.
 
@@ -24,6 +25,7 @@ from typing import Any
 import safetensors.torch
 from torch import nn
 
+from ..atomic_io import atomic_write_text
 from ..config import PRESETS, S2FGANConfig
 from ..hub import check_state_dict
 
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d+)$")
 TMP_PREFIX = ".tmp-checkpoint-"
 GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR = "generator", "discriminator", "generator_ema"
+TRAINING_ARGS_FILE = "training_args.json"
 _REQUIRED = (GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR)
 
 
@@ -60,7 +63,7 @@ def resolve_resume_checkpoint(resume: str | None, output_dir: str | Path) -> tup
     match = CHECKPOINT_PATTERN.match(path.name)
     if not path.is_dir() or not match:
         raise FileNotFoundError(
-            f"--resume_from_checkpoint {resume}: expected 'latest' or an existing checkpoint-<step> folder"
+            f"resume_from_checkpoint {resume!r}: expected 'latest' or an existing checkpoint-<step> folder"
         )
     missing = [d for d in _REQUIRED if not (path / d / "model.safetensors").is_file()]
     if missing:
@@ -120,12 +123,32 @@ def _run_origin(run_args: dict[str, Any], config: dict[str, Any]) -> str:
     return f"a new {config.get('preset') or 'custom'} {config.get('variant', '')} model".replace("  ", " ")
 
 
-def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> None:
-    """Raise ``ValueError`` with what to do if ``checkpoint``'s generator was made for another architecture.
+class ResumeMismatchError(ValueError):
+    """A checkpoint made for another model than this run's. ``reason`` says how they differ; ``arguments`` are the
+    model settings (``TrainConfig`` field: value) that rebuild the checkpoint's model."""
 
-    Compares ``checkpoint/generator/config.json`` with ``config`` (the model this run built). The message names
-    the checkpoint's preset and, from the run's ``config.json`` next to the checkpoint (written by the tracker),
-    the ``--pretrained_model_name_or_path`` it was started with, so the user can pass the same arguments.
+    def __init__(self, reason: str, arguments: dict[str, Any]) -> None:
+        self.reason, self.arguments = reason, arguments
+        settings = ", ".join(f"{k}={v}" for k, v in arguments.items())
+        super().__init__(f"{reason}. Resume with the same model settings as the run that made it: {settings}")
+
+
+def _run_settings(checkpoint: Path) -> dict[str, Any]:
+    """The settings of the run that wrote ``checkpoint``: its ``training_args.json``, or for older checkpoints the
+    run's ``config.json`` next to it (written by the tracker); ``{}`` when neither exists."""
+    for file in (checkpoint / TRAINING_ARGS_FILE, checkpoint.parent / "config.json"):
+        if file.is_file():
+            return json.loads(file.read_text(encoding="utf-8"))
+    return {}
+
+
+def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> None:
+    """Raise ``ResumeMismatchError`` if ``checkpoint``'s generator was made for another architecture than ``config``
+    (the model this run built).
+
+    Compares ``checkpoint/generator/config.json`` with ``config``. The error names the checkpoint's preset and the
+    settings to build its model again: the ``pretrained_model_name_or_path`` its run started from (read from the
+    run's settings), or its preset, variant and (if not the preset's) resolution.
     """
     path = Path(checkpoint)
     saved = json.loads((path / GENERATOR_DIR / "config.json").read_text(encoding="utf-8"))
@@ -137,27 +160,30 @@ def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> Non
     fields = [
         f"{k}: checkpoint {saved[k]} vs this run {mine[k]}" for k in mine if k != "preset" and saved[k] != mine[k]
     ]
-    run_file = path.parent / "config.json"
-    run_args = json.loads(run_file.read_text(encoding="utf-8")) if run_file.is_file() else {}
+    run_args = _run_settings(path)
     if run_args.get("pretrained_model_name_or_path"):
-        fix = f"--pretrained_model_name_or_path {run_args['pretrained_model_name_or_path']}"
+        arguments = {"pretrained_model_name_or_path": run_args["pretrained_model_name_or_path"]}
     else:
-        fix = f"--preset {saved.get('preset') or '<its preset>'} --variant {saved['variant']}"
+        arguments = {"preset": saved.get("preset") or "<its preset>", "variant": saved["variant"]}
         if saved.get("preset") not in PRESETS or PRESETS[saved["preset"]].get("image_size") != saved["image_size"]:
-            fix += f" --resolution {saved['image_size']}"
-    raise ValueError(
+            arguments["resolution"] = saved["image_size"]
+    raise ResumeMismatchError(
         f"cannot resume from {path}: it was made for {_run_origin(run_args, saved)} (preset "
         f"{saved.get('preset') or 'custom'}, {saved['image_size']} px), but this run built "
         f"a {config.preset or 'custom'} {config.variant} model at {config.image_size} px "
-        f"({'; '.join(fields[:6])}). Resume with the same model arguments as the run that made it: {fix}"
+        f"({'; '.join(fields[:6])})",
+        arguments,
     )
 
 
-def register_checkpoint_hooks(accelerator, generator: nn.Module, discriminator: nn.Module, ema) -> None:
+def register_checkpoint_hooks(
+    accelerator, generator: nn.Module, discriminator: nn.Module, ema, run_settings: dict[str, Any] | None = None
+) -> None:
     """Make ``save_state``/``load_state`` write/read ``save_pretrained`` subfolders instead of ``model_N.safetensors``.
 
     ``generator`` / ``discriminator`` are the unwrapped ``S2FGAN`` / ``S2FGANDiscriminator`` bundles (their
-    submodules are the ones inside the prepared training modules); ``ema`` is a ``GeneratorEMA``.
+    submodules are the ones inside the prepared training modules); ``ema`` is a ``GeneratorEMA``;
+    ``run_settings`` (``train_config.run_record``), if given, is saved as each checkpoint's ``training_args.json``.
     """
 
     def save_hook(models, weights, output_dir):
@@ -165,6 +191,8 @@ def register_checkpoint_hooks(accelerator, generator: nn.Module, discriminator: 
             generator.save_pretrained(Path(output_dir) / GENERATOR_DIR)
             discriminator.save_pretrained(Path(output_dir) / DISCRIMINATOR_DIR)
             ema.model.save_pretrained(Path(output_dir) / EMA_DIR)
+            if run_settings is not None:
+                atomic_write_text(json.dumps(run_settings, indent=2), Path(output_dir) / TRAINING_ARGS_FILE)
         weights.clear()  # on every rank: accelerate must not write model.safetensors / model_1.safetensors
 
     def load_hook(models, input_dir):

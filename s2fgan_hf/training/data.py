@@ -38,7 +38,7 @@ def build_dataset(
     and its randomness per item, for held-out sets).
     """
     if bool(train_data_dir) == bool(photo_dir):
-        raise ValueError("give exactly one of --train_data_dir (a prepared folder) or --photo_dir (raw photos)")
+        raise ValueError("give exactly one of train_data_dir (a prepared folder) or photo_dir (raw photos)")
     if train_data_dir:
         return PreparedSketchFaceDataset(
             train_data_dir,
@@ -52,6 +52,6 @@ def build_dataset(
     if sketch_styles is not None:
         raise ValueError("drawing styles need a prepared folder (train_data_dir), not raw photos")
     if photo_format not in PHOTO_FORMATS:
-        raise ValueError(f"--photo_format must be one of {PHOTO_FORMATS}, got {photo_format!r}")
+        raise ValueError(f"photo_format must be one of {PHOTO_FORMATS}, got {photo_format!r}")
     reader = build_reader(photo_format, photo_dir, attribute_names=attribute_names)
     return OnTheFlySketchFaceDataset(reader, image_size=image_size, split=split, augment=augment)

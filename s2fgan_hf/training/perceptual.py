@@ -247,15 +247,15 @@ def build_perceptual_loss(
     if kind == "vgg19":
         if not weights:
             raise ValueError(
-                "the vgg19 perceptual loss needs ImageNet VGG19 weights: pass --perceptual_weights FILE_OR_HUB_ID "
-                "(torchvision vgg19 layout), or use --perceptual_loss structural / none"
+                "the vgg19 perceptual loss needs ImageNet VGG19 weights: pass weights (a file or Hub id, "
+                "torchvision vgg19 layout), or use kind 'structural' or 'none'"
             )
         loss = VGG19PerceptualLoss.from_file(weights, weights_filename)
         logger.info("perceptual loss: VGG19 (relu1_1..relu5_1, pix2pixHD weights) from %s", weights)
         return loss
     if kind == "structural":
         if weights:
-            raise ValueError("--perceptual_weights is only used by --perceptual_loss vgg19 (or auto)")
+            raise ValueError("weights are only used by the 'vgg19' perceptual loss (kind 'vgg19' or 'auto')")
         logger.info("perceptual loss: structural (multi-scale SSIM + image-gradient L1); no VGG weights given")
         return StructuralLoss()
     logger.info("perceptual loss: none")

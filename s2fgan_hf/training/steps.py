@@ -18,17 +18,27 @@ from .augment import NoAugment
 
 @dataclass
 class StepConfig:
-    """Settings shared by both steps (everything that is not a network, an optimizer or a batch)."""
+    """Settings shared by both steps (everything that is not a network, an optimizer or a batch).
+
+    ``TrainConfig.step_config`` makes it from a run's settings, which hold the defaults.
+
+    Args:
+        weights: the loss weights (resolved for the model's editor: ``LossWeights.for_variant``).
+        r1_gamma: R1 strength gamma.
+        d_reg_every: lazy R1 interval in optimizer steps (0: no R1); also sets the discriminator's Adam correction
+            (``build_optimizers``).
+        photo_branch_frozen: stage 2 of the sketch-branch schedule: only E_s (and Q) learn; the photo branch's
+            losses are skipped and the discriminator's fakes are the sketch faces alone.
+    """
 
     weights: L.LossWeights
-    r1_gamma: float = 1.0
-    d_reg_every: int = 16
-    attr_shift_max: float = 4.0
-    attr_shift_prob: float = 0.5
-    attr_one_hot_prob: float = 0.5
-    # Stage 2 of the sketch-branch schedule: only E_s (and Q) learn; the photo branch's losses are skipped and the
-    # discriminator's fakes are the sketch faces alone.
+    r1_gamma: float
+    d_reg_every: int
     photo_branch_frozen: bool = False
+
+    def r1_due(self, step: int) -> bool:
+        """Whether the discriminator step after ``step`` completed optimizer steps adds the lazy R1 term."""
+        return self.d_reg_every > 0 and self.r1_gamma > 0 and step % self.d_reg_every == 0
 
 
 def sample_attribute_shifts(
@@ -78,20 +88,22 @@ def discriminator_step(
     augment: NoAugment,
     apply_r1: bool,
 ) -> dict[str, float]:
-    """Logistic D loss on augmented real vs augmented fake (+ lazy R1 on plain reals, + the DEC probe loss).
+    """Logistic D loss on augmented real vs augmented fake (+ lazy R1 on plain reals, + the probe loss).
 
-    The fake is D(E_i(x)) for DIS and D(M(E_i(x), a)) for DEC, made without gradients; with the sketch branch
-    trained adversarially (``weights.sketch_adv > 0``) the sketch faces D(E_s(s)) are fakes too. R1 goes through
-    the same DDP forward as the main loss so one backward covers both (two DDP forwards before one backward are
-    not allowed); its term is (gamma / 2) * R1 * d_reg_every on every ``d_reg_every``-th step.
+    The fake is D(M(E_i(x), a)) for an editor that edits in training (DEC), else D(E_i(x)) (DIS), made without
+    gradients; the probe loss fits C to detached real latents when C is not trained by the editor (DEC). With the
+    sketch branch trained adversarially (``weights.sketch_adv > 0``) the sketch faces D(E_s(s)) are fakes too. R1
+    goes through the same DDP forward as the main loss so one backward covers both (two DDP forwards before one
+    backward are not allowed); its term is (gamma / 2) * R1 * d_reg_every on every ``d_reg_every``-th step.
     """
     real, labels = batch["image"], batch["attributes"]
     gen = accelerator.unwrap_model(generator_side)
+    editor = gen.attribute_mapping
     with torch.no_grad(), accelerator.autocast():
         z_image = gen.image_encoder(real)
         fakes = []
         if not config.photo_branch_frozen:
-            fakes.append(gen.attribute_mapping(z_image, shifts) if gen.attribute_mapping is not None else z_image)
+            fakes.append(editor(z_image, shifts) if editor.edits_in_training else z_image)
         if config.weights.sketch_adv > 0 or config.photo_branch_frozen:
             fakes.append(gen.sketch_encoder(batch["sketch"]))
         fake = gen.decoder(torch.cat(fakes))
@@ -100,19 +112,19 @@ def discriminator_step(
         out = discriminator_side(
             torch.cat([augment(real), augment(fake.to(real.dtype))]), r1_images=r1_images, latents=z_image
         )
-    real_logits, fake_logits = out["logits"].split([real.shape[0], fake.shape[0]])
+    real_logits, fake_logits = out.logits.split([real.shape[0], fake.shape[0]])
     loss = L.discriminator_adversarial_loss(real_logits, fake_logits)
     metrics = {
         "d_adv": loss.item(),
         "d_real_logit": real_logits.detach().float().mean().item(),
         "d_fake_logit": fake_logits.detach().float().mean().item(),
     }
-    if "probe_scores" in out and config.weights.probe > 0:
-        probe = L.semantic_loss(out["probe_scores"], labels)
+    if out.probe_scores is not None and config.weights.probe > 0:
+        probe = L.semantic_loss(out.probe_scores, labels)
         loss = loss + config.weights.probe * probe
         metrics["d_probe"] = probe.item()
     if apply_r1:
-        penalty = L.r1_penalty(out["r1_logits"], r1_images)
+        penalty = L.r1_penalty(out.r1_logits, r1_images)
         loss = loss + L.lazy_r1_loss(penalty, config.r1_gamma, config.d_reg_every)
         metrics["r1"] = penalty.item()
     accelerator.backward(loss)
@@ -133,69 +145,56 @@ def generator_step(
     config: StepConfig,
     augment: NoAugment,
     perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None,
-    probe_directions: torch.Tensor | None = None,
 ) -> dict[str, float]:
     """All generator-side losses in one backward; F is frozen (``requires_grad_(False)``) meanwhile.
 
     Freezing F keeps the generator loss's gradient out of ``F.grad``: under gradient accumulation the prepared
     optimizer's ``zero_grad`` is a no-op on non-sync micro-steps, so it would otherwise leak into the next
-    discriminator update. ``probe_directions`` (DEC) are C's unit directions, detached: the edit loss moves M,
-    not the probe.
+    discriminator update. The shared terms come first, then the editor's own (``AttributeEditor.loss_terms``).
     """
     w = config.weights
     real, sketch, labels = batch["image"], batch["sketch"], batch["attributes"]
+    editor = accelerator.unwrap_model(generator_side).attribute_mapping
+    photo_branch = not config.photo_branch_frozen
     discriminator_side.requires_grad_(False)
     try:
         with accelerator.autocast():
             out = generator_side(real, sketch, shifts)
-            photo_branch = not config.photo_branch_frozen
-            judged = [out["fake"]] if photo_branch else []
+            judged = [out.fake] if photo_branch else []
             if w.sketch_adv > 0:
-                judged.append(out["sketch_reconstruction"])
+                judged.append(out.sketch_reconstruction)
             feature_images = None
             if w.sketch_fm > 0:  # sketch faces and their photos, un-augmented, for feature matching
-                sketch_faces = out["sketch_reconstruction"]
+                sketch_faces = out.sketch_reconstruction
                 feature_images = torch.cat([sketch_faces, real.to(sketch_faces.dtype)])
-            d_out = discriminator_side(augment(torch.cat(judged)), feature_images=feature_images) if judged else {}
-            if not judged and feature_images is not None:
+            features = None
+            if judged:
+                d_out = discriminator_side(augment(torch.cat(judged)), feature_images=feature_images)
+                features = d_out.features
+            elif feature_images is not None:
                 critic = accelerator.unwrap_model(discriminator_side).image_discriminator  # frozen here: no DDP sync
-                d_out = {"features": critic.features(feature_images)}
-        logits = d_out["logits"].split([x.shape[0] for x in judged]) if judged else []
+                features = critic.features(feature_images)
+        logits = d_out.logits.split([x.shape[0] for x in judged]) if judged else []
         terms: dict[str, torch.Tensor] = {
-            "align": L.latent_alignment_loss(out["z_sketch"], out["z_image"]),
-            "domain": L.latent_domain_loss(out["domain_image_logits"], out["domain_sketch_logits"]),
+            "align": L.latent_alignment_loss(out.z_sketch, out.z_image),
+            "domain": L.latent_domain_loss(out.domain_image_logits, out.domain_sketch_logits),
         }
         if photo_branch:
-            terms["l1"] = L.pixel_l1_loss(out["reconstruction"], real)
+            terms["l1"] = L.pixel_l1_loss(out.reconstruction, real)
             terms["adv"] = L.generator_adversarial_loss(logits[0])
-        if "sketch_reconstruction" in out:
-            terms["sketch_l1"] = L.pixel_l1_loss(out["sketch_reconstruction"], real)
+        if out.sketch_reconstruction is not None:
+            terms["sketch_l1"] = L.pixel_l1_loss(out.sketch_reconstruction, real)
         if w.sketch_adv > 0:
             terms["sketch_adv"] = L.generator_adversarial_loss(logits[-1])
         if w.sketch_fm > 0:
-            pairs = [f.chunk(2) for f in d_out["features"]]
+            pairs = [f.chunk(2) for f in features]
             terms["sketch_fm"] = L.feature_matching_loss([p[0] for p in pairs], [p[1] for p in pairs])
         if w.latent_moments > 0:
-            terms["latent_moments"] = L.latent_moment_loss(out["z_sketch"], out["z_image"])
+            terms["latent_moments"] = L.latent_moment_loss(out.z_sketch, out.z_image)
         if perceptual is not None and w.perceptual > 0 and photo_branch:
             with accelerator.autocast():
-                terms["perceptual"] = L.perceptual_loss(out["reconstruction"], real, perceptual)
-        if not photo_branch:
-            if w.sketch_sem > 0:
-                terms["sketch_sem"] = L.semantic_loss(out["sketch_scores"], labels)
-        elif "scores" in out:  # DIS
-            terms["sem"] = L.semantic_loss(out["scores"], labels)
-            if w.sketch_sem > 0:
-                terms["sketch_sem"] = L.semantic_loss(out["sketch_scores"], labels)
-            terms["ortho"] = L.orthogonality_loss(out["gram"])
-        else:  # DEC
-            if probe_directions is None:
-                raise ValueError("the DEC generator step needs probe_directions (C's detached unit directions)")
-            directions = probe_directions.detach().float()
-            scores_edit = out["z_image_edited"].float() @ directions
-            scores_orig = out["z_image"].detach().float() @ directions
-            terms["edit"] = L.decomposition_edit_loss(scores_edit, scores_orig, shifts)
-            terms["cycle"] = L.latent_cycle_loss(out["z_cycled"], out["z_image"])
+                terms["perceptual"] = L.perceptual_loss(out.reconstruction, real, perceptual)
+        terms |= editor.loss_terms(out.editor, labels, shifts, w, photo_branch)
         loss = sum(getattr(w, name) * value for name, value in terms.items())
         accelerator.backward(loss)
         optimizer.step()
@@ -204,22 +203,23 @@ def generator_step(
         discriminator_side.requires_grad_(True)
     metrics = {f"g_{name}": value.item() for name, value in terms.items()}
     metrics["g_loss"] = loss.item()
-    metrics.update(latent_spread(out["z_sketch"], out["z_image"]))
+    metrics.update(latent_spread(out.z_sketch, out.z_image))
     return metrics
 
 
 def build_optimizers(
     generator_side: nn.Module,
     discriminator_side: nn.Module,
-    learning_rate: float = 0.002,
-    d_reg_every: int = 16,
+    learning_rate: float,
+    d_reg_every: int,
     aux_weight_decay: float = 5e-4,
 ) -> tuple[torch.optim.Adam, torch.optim.Adam]:
-    """Official Adam settings.
+    """Official Adam settings (``d_reg_every``: the ``StepConfig``'s lazy R1 interval, 0 for none).
 
-    Generator: E_s, E_i, decoder, M with betas (0, 0.99); C (DIS) and Q in a group with betas (0.9, 0.999) and
-    weight decay 5e-4. Discriminator: F with lr * c and betas (0, 0.99 ** c), c = d_reg_every / (d_reg_every + 1)
-    (StyleGAN2's lazy-regularisation correction); the DEC probe C with betas (0.9, 0.999), weight decay 5e-4.
+    Generator: E_s, E_i, decoder, M with betas (0, 0.99); C (when the editor trains it: DIS) and Q in a group with
+    betas (0.9, 0.999) and weight decay 5e-4. Discriminator: F with lr * c and betas (0, 0.99 ** c),
+    c = d_reg_every / (d_reg_every + 1) (StyleGAN2's lazy-regularisation correction); the probe C (DEC) with betas
+    (0.9, 0.999), weight decay 5e-4.
     """
     aux_names = ("latent_discriminator.", "attribute_directions.")
     g_main = [p for n, p in generator_side.named_parameters() if not n.startswith(aux_names)]

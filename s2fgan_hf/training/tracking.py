@@ -1,12 +1,11 @@
 """A dependency-free metrics tracker for Accelerate: one JSON object per line in ``OUTPUT_DIR/metrics.jsonl``.
 
-Also what a run records about itself (``run_record``: the arguments, with the model's real preset) and how a
-resumed run keeps ``metrics.jsonl`` free of repeated steps (``drop_rows_after``).
+Also how a resumed run keeps ``metrics.jsonl`` free of repeated steps (``drop_rows_after``). What a run records
+about itself is ``train_config.run_record``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -47,15 +46,18 @@ class JSONLTracker(GeneralTracker):
             f.write(json.dumps(record) + "\n")
 
 
-def run_record(args: argparse.Namespace, config: Any) -> dict[str, Any]:
-    """The training arguments to write to ``config.json`` / ``training_args.json``, without the Hub token.
-
-    ``preset``, ``variant`` and ``resolution`` are those of the model actually trained (``config``, an
-    ``S2FGANConfig``): a fine-tune takes them from the pretrained model, whatever ``--preset`` defaulted to.
-    """
-    record = {k: v for k, v in vars(args).items() if k != "hub_token"}
-    record.update(preset=config.preset, variant=config.variant, resolution=config.image_size)
-    return record
+def flatten_for_trackers(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with nested dicts spread into ``"outer.inner"`` keys and lists joined with commas: TensorBoard's
+    hyper-parameters take only numbers, strings, booleans and ``None``."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(flatten_for_trackers({f"{key}.{k}": v for k, v in value.items()}))
+        elif isinstance(value, (list, tuple)):
+            flat[key] = ",".join(str(v) for v in value)
+        else:
+            flat[key] = value
+    return flat
 
 
 def drop_rows_after(path: str | Path, step: int) -> int:

@@ -18,10 +18,10 @@ def test_sketch_branch_is_off_by_default_and_decodes_sketch_latents_when_on():
         side = GeneratorSide(S2FGAN(cfg), S2FGANDiscriminator(cfg), decode_sketch=True)
         image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.ones(2, 1, 32, 32)
         out = side(image, sketch, torch.zeros(2, cfg.num_attributes))
-        assert out["sketch_reconstruction"].shape == (2, 3, 32, 32)
-        expected = side.decoder(out["z_sketch"])
-        assert torch.allclose(out["sketch_reconstruction"], expected, atol=1e-5)
-        out["sketch_reconstruction"].abs().mean().backward()
+        assert out.sketch_reconstruction.shape == (2, 3, 32, 32)
+        expected = side.decoder(out.z_sketch)
+        assert torch.allclose(out.sketch_reconstruction, expected, atol=1e-5)
+        out.sketch_reconstruction.abs().mean().backward()
         assert side.sketch_encoder.stem[0].weight.grad is not None  # the loss reaches E_s
 
 
@@ -50,9 +50,9 @@ def test_sketch_semantic_loss_moves_the_sketch_encoder_only():
     side = GeneratorSide(S2FGAN(cfg), S2FGANDiscriminator(cfg))
     image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.ones(2, 1, 32, 32)
     out = side(image, sketch, torch.zeros(2, cfg.num_attributes))
-    expected = out["z_sketch"] @ side.attribute_directions.directions()
-    assert torch.allclose(out["sketch_scores"], expected, atol=1e-6)
-    L.semantic_loss(out["sketch_scores"], torch.ones(2, cfg.num_attributes)).backward()
+    expected = out.z_sketch @ side.attribute_directions.directions()
+    assert torch.allclose(out.editor.sketch_scores, expected, atol=1e-6)
+    L.semantic_loss(out.editor.sketch_scores, torch.ones(2, cfg.num_attributes)).backward()
     assert side.sketch_encoder.stem[0].weight.grad.abs().sum() > 0
     assert side.attribute_directions.weight.grad is None  # C is defined by the photo latents alone
     assert side.image_encoder.stem[0].weight.grad is None
