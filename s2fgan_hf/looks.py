@@ -12,7 +12,8 @@ The face takes a look by a short, deterministic optimisation of its latent (:fun
 * an L1 term on the decoded face's luminance gradients (against the face without a look) keeps its lines, so the
   geometry stays the sketch's, and
 * ``delta`` is projected off the span of the attribute directions, so the attribute scores (and the sliders,
-  which shift along those directions) are unchanged by the look.
+  which shift along those directions) are unchanged by the look, and
+* a small L2 penalty on ``delta`` keeps the latent near the sketch's, where the decoder renders clean faces.
 
 No network is retrained: the decoder was never trained with style mixing, and mixing its layers with a photo's
 latent moved the skin colour at most a third of the way while breaking the lines (docs/looks.md has the figures).
@@ -128,7 +129,7 @@ class LookFit:
     steps: int = 30
     learning_rate: float = 0.1
     geometry_weight: float = 3.0
-    offset_weight: float = 0.0  # L2 on the latent offset (mean square): keeps the face nearer its no-look latent
+    offset_weight: float = 0.5  # L2 on the latent offset (mean square): keeps the face nearer its no-look latent
 
 
 def fit_look(
