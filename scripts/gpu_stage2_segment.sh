@@ -8,7 +8,9 @@
 # shards, fine-tunes the shipped checkpoint's sketch encoder for MINUTES of wall clock with the stage-2 recipe at
 # batch 32, then writes into OUT: the last full checkpoint as checkpoint.tar split into <= 15 MiB parts (join with
 # `cat OUT/checkpoint.tar.part-* > checkpoint.tar`), metrics.jsonl, the last sample grid and the log (train.log) - 7 files at most.
-# TRAIN_EXTRA adds training flags (e.g. --cpu for a dry run), PREP_DEVICE picks the extraction device.
+# TRAIN_EXTRA adds training flags (e.g. --cpu for a dry run), PREP_DEVICE picks the extraction device, STYLES and
+# STYLE_WEIGHTS the drawing styles (default: the four of the shipped run; e.g. STYLES="edges marker pencil sparse shaded"
+# STYLE_WEIGHTS="1 1 1 1 2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$1"
@@ -60,7 +62,7 @@ fi
 # The stage-2 recipe of docs/checkpoint/training.md, at batch 32 with 12 loader workers.
 "$py" train_accelerate.py \
   --pretrained_model_name_or_path s2fgan_hf/pretrained/default --train_data_dir "$data" \
-  --sketch_styles edges marker pencil sparse --freeze_photo_branch \
+  --sketch_styles ${STYLES:-edges marker pencil sparse} ${STYLE_WEIGHTS:+--style_weights $STYLE_WEIGHTS} --freeze_photo_branch \
   --output_dir "$run" --train_batch_size 32 --max_train_steps 100000 --max_train_minutes "$minutes" \
   --mixed_precision no --checkpointing_steps 1000 --checkpoints_total_limit 1 --validation_steps 1000 \
   --num_validation_images 8 --logging_steps 25 --d_augment diffaug --seed 0 \
