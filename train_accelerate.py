@@ -82,7 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--preset", choices=choices["preset"], help="Architecture of a new model (default fast-128).")
     g.add_argument("--resolution", type=int, help="Override the preset's image_size (power of two).")
-    g.add_argument("--variant", choices=choices["variant"], help="Attribute editor of a new model (default dis).")
+    g.add_argument(
+        "--variant",
+        choices=choices["variant"],
+        help="Attribute editor (default: the pretrained model's, or dis for a new model). With "
+        "--pretrained_model_name_or_path of another editor's model, every other network keeps its trained weights and "
+        "the new editor starts untrained (pair it with --train_editor_only).",
+    )
     g = p.add_argument_group("data")
     g.add_argument("--train_data_dir", help="Folder made by `s2fgan prepare-data`.")
     g.add_argument("--photo_dir", help="Raw photos; sketches are extracted on the fly.")
@@ -106,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="Stage 2 of the sketch-branch schedule (docs/training.md §12): fine-tune only the sketch encoder (and "
         "the latent discriminator) against the trained decoder; E_i, the decoder and C stay as they are.",
+    )
+    g.add_argument(
+        "--train_editor_only",
+        action="store_true",
+        help="The editor stage (docs/training.md §13): train only the attribute editor M of an editor that edits in "
+        "training (dec), with the discriminators, against the trained encoders, decoder and C; e.g. "
+        "--variant dec on the shipped dis model.",
     )
     g.add_argument("--dataloader_num_workers", type=int)
     g = p.add_argument_group("optimisation")
@@ -186,8 +199,14 @@ def build_models(config: TrainConfig) -> tuple[S2FGAN, S2FGANDiscriminator]:
             discriminator = S2FGANDiscriminator(generator.config)
         if discriminator.config != generator.config:
             raise ValueError("the pretrained discriminator/ config does not match the generator's config")
+        if config.variant and config.variant != generator.config.variant:  # a second editor on the trained networks
+            logger.info(f"switching the editor {generator.config.variant} -> {config.variant} (new, untrained)")
+            generator = generator.with_editor(config.variant)
+            new_discriminator = S2FGANDiscriminator(generator.config)
+            new_discriminator.load_state_dict(discriminator.state_dict())  # F and Q do not depend on the editor
+            discriminator = new_discriminator
     else:
-        overrides = {"variant": config.variant}
+        overrides = {"variant": config.variant or "dis"}
         if config.resolution:
             base = S2FGANConfig.from_preset(config.preset)
             overrides.update(
@@ -245,8 +264,17 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         photo_branch = (generator.image_encoder, generator.decoder, generator.attribute_directions)
         for module in (*photo_branch, generator.attribute_mapping):
             module.requires_grad_(False)
+    if args.train_editor_only:
+        if not generator.attribute_mapping.edits_in_training:
+            raise ValueError(
+                f"--train_editor_only: the {config.variant!r} editor does not edit in training (it learns with C in "
+                "the full schedule); use it with --variant dec"
+            )
+        frozen = (generator.sketch_encoder, generator.image_encoder, generator.decoder, generator.attribute_directions)
+        for module in frozen:
+            module.requires_grad_(False)
     perceptual = build_perceptual_loss(
-        args.perceptual_loss if weights.perceptual > 0 else "none",
+        args.perceptual_loss if weights.perceptual > 0 and not args.train_editor_only else "none",
         args.perceptual_weights,
         args.perceptual_weights_filename,
     )
@@ -285,6 +313,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         discriminator,
         decode_sketch=weights.sketch_branch_decoded or args.freeze_photo_branch,
         photo_branch_frozen=args.freeze_photo_branch,
+        editor_only=args.train_editor_only,
     )
     discriminator_side = DiscriminatorSide(generator, discriminator)
     opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every)

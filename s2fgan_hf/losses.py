@@ -24,6 +24,7 @@ from .networks.attribute_directions import attribute_targets as attribute_target
 from .networks.attribute_directions import orthogonality_loss as orthogonality_loss
 from .networks.attribute_directions import semantic_loss as semantic_loss
 from .networks.attribute_mapping import decomposition_edit_loss as decomposition_edit_loss
+from .networks.attribute_mapping import edit_offset_loss as edit_offset_loss
 from .networks.attribute_mapping import latent_cycle_loss as latent_cycle_loss
 from .networks.editors import editor_class
 
@@ -169,6 +170,9 @@ class LossWeights:
     sketch_adv: float = 0.0
     sketch_fm: float = 0.0
     latent_moments: float = 0.0
+    # S2F-DEC's "reg" term, as meant: mean |M(z_i, a) - z_i| of the edit, so that M moves a latent no further than
+    # the requested edit needs (the official code applies it to a = 0, where it is always exactly 0). 0 = off.
+    offset: float = 0.0
 
     @property
     def sketch_branch_decoded(self) -> bool:

@@ -12,6 +12,7 @@ training calls the submodules (or ``forward``) instead.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -341,6 +342,25 @@ class S2FGAN(
         return images[0] if single else images
 
     # ------------------------------------------------------------------------------------------------
+    def with_editor(self, variant: str) -> S2FGAN:
+        """A copy of this model whose attribute editor is ``variant``'s (``"dis"``, ``"dec"``, ...), new and untrained.
+
+        Everything else (E_s, E_i, the probe C, the decoder) keeps this model's weights: the starting point for
+        training a second editor on a trained model (``train_accelerate.py --variant dec --train_editor_only``).
+        The new editor starts as the identity (``AttributeEditor.reset_to_identity``: the copy renders the same faces
+        for any slider values until it is trained); the copy is in this model's device and mode.
+        """
+        config = dataclasses.replace(self.config, variant=variant)
+        model = type(self)(config)
+        shared = {k: v for k, v in self.state_dict().items() if not k.startswith("attribute_mapping.")}
+        missing, unexpected = model.load_state_dict(shared, strict=False)
+        strays = [k for k in [*missing, *unexpected] if not k.startswith("attribute_mapping.")]
+        if strays:  # cannot happen while only the editor depends on the variant; say so loudly if it ever does
+            raise RuntimeError(f"switching the editor to {variant!r} changed more than the editor: {strays[:5]}")
+        model.attribute_mapping.reset_to_identity()
+        model._precision, model._channels_last = self._precision, self._channels_last
+        return model.to(self.device).train(self.training)
+
     def num_parameters(self, module: str | None = None) -> int:
         """Parameter count of the whole bundle or of one submodule by attribute name."""
         target = self if module is None else getattr(self, module)

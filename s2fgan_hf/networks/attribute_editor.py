@@ -74,6 +74,10 @@ class AttributeEditor(nn.Module, ABC):
         """The editor of a model with architecture ``config``; editors with settings read them from ``config``."""
         return cls(probe)
 
+    def reset_to_identity(self) -> None:
+        """Make the editor move nothing yet (M(z, a) = z for every a), the start of a new editor on trained networks
+        (``S2FGAN.with_editor``). Editors without weights of their own have nothing to reset."""
+
     @abstractmethod
     def forward(self, z: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
         """M(z, a): latents [B, latent_dim] moved by attribute shifts [B, num_attributes]; M(z, 0) == z exactly."""

@@ -88,6 +88,11 @@ def latent_cycle_loss(z_cycled: torch.Tensor, z_original: torch.Tensor) -> torch
     return (z_cycled.float() - z_original.detach().float()).abs().mean()
 
 
+def edit_offset_loss(z_edited: torch.Tensor, z_original: torch.Tensor) -> torch.Tensor:
+    """S2F-DEC offset ("reg") term: mean |M(z, a) - sg z| over the batch (0 for samples with a = 0). [B, d] x 2."""
+    return (z_edited.float() - z_original.detach().float()).abs().mean()
+
+
 @dataclass
 class MappingOutputs(EditorOutputs):
     """S2F-DEC training outputs [B, latent_dim]: z_i, M(z_i, a) and the cycle M(M(sg z_i, a), -a)."""
@@ -131,6 +136,12 @@ class AttributeMappingNetwork(AttributeEditor):
     def from_config(cls, config: S2FGANConfig, probe: AttributeDirections) -> AttributeMappingNetwork:
         return cls(config.latent_dim, config.num_attributes, config.mapping_hidden, config.mapping_blocks, probe)
 
+    def reset_to_identity(self) -> None:
+        """Zero the head: delta = 0 for every (z, a) until training moves it. (A new M is not the identity: b_k start
+        at zero, but the gated z row alone gives a random delta.)"""
+        with torch.no_grad():
+            self.head.weight.zero_()
+
     def offset(self, z: torch.Tensor, shifts: torch.Tensor) -> torch.Tensor:
         """delta(z, a) [B, latent_dim]; exactly zero for samples whose shifts are all zero."""
         shifts = shifts.to(z.dtype)
@@ -168,7 +179,10 @@ class AttributeMappingNetwork(AttributeEditor):
         directions = self.probe.directions().detach().float()  # C's current directions; the edit loss moves M only
         scores_edited = outputs.z_image_edited.float() @ directions
         scores_original = outputs.z_image.detach().float() @ directions
-        return {
+        terms = {
             "edit": decomposition_edit_loss(scores_edited, scores_original, shifts),
             "cycle": latent_cycle_loss(outputs.z_cycled, outputs.z_image),
         }
+        if getattr(weights, "offset", 0.0) > 0:
+            terms["offset"] = edit_offset_loss(outputs.z_image_edited, outputs.z_image)
+        return terms

@@ -40,7 +40,7 @@ class GeneratorOutputs:
             sketch latents (behind the gradient-reversal layer); with an editor that edits in training, Q also
             sees M(z_i, a) (detached) and M(z_s, a), so B* = 2B.
         editor: the editor's ``training_outputs``, for its ``loss_terms``.
-        reconstruction: D(z_i); ``None`` when the photo branch is frozen.
+        reconstruction: D(z_i); ``None`` when the photo branch is frozen and in the editor stage.
         fake: the photo-branch image the image discriminator judges: D(M(z_i, a)) with an editor that edits in
             training, else the reconstruction; ``None`` when the photo branch is frozen.
         sketch_reconstruction: D(z_s), when a sketch-face term needs it (``decode_sketch``), else ``None``.
@@ -69,6 +69,10 @@ class GeneratorSide(nn.Module):
         photo_branch_frozen: stage 2 of the sketch-branch schedule. E_i, the decoder, C and the editor are frozen
             (``requires_grad`` False, set by the trainer); only the sketch faces are decoded and the photo branch's
             outputs are left out. Needs an editor with ``supports_frozen_photo_branch``.
+        editor_only: the editor stage (docs/training.md §13): E_s, E_i, the decoder and C are frozen and only the
+            editor M (with Q) learns. The latents are encoded without autograd, only the edited photo latents
+            D(M(z_i, a)) are decoded (``fake``) and the reconstructions are left out. Needs an editor that
+            ``edits_in_training``.
     """
 
     def __init__(
@@ -77,11 +81,18 @@ class GeneratorSide(nn.Module):
         discriminator: S2FGANDiscriminator,
         decode_sketch: bool = False,
         photo_branch_frozen: bool = False,
+        editor_only: bool = False,
     ) -> None:
         super().__init__()
         editor = generator.attribute_mapping
         if photo_branch_frozen and not editor.supports_frozen_photo_branch:
             raise ValueError(f"the {generator.config.variant!r} editor has no frozen-photo-branch stage")
+        if editor_only and (photo_branch_frozen or not editor.edits_in_training):
+            raise ValueError(
+                f"the editor stage trains an editor that edits in training (dec), alone; got the "
+                f"{generator.config.variant!r} editor" + (" with a frozen photo branch" if photo_branch_frozen else "")
+            )
+        self.editor_only = editor_only
         self.decode_sketch = decode_sketch or photo_branch_frozen
         self.photo_branch_frozen = photo_branch_frozen
         self.sketch_encoder = generator.sketch_encoder
@@ -94,6 +105,8 @@ class GeneratorSide(nn.Module):
 
     def forward(self, image: torch.Tensor, sketch: torch.Tensor, shifts: torch.Tensor) -> GeneratorOutputs:
         """image [B, 3, H, W], sketch [B, 1, H, W], shifts [B, n] -> ``GeneratorOutputs``."""
+        if self.editor_only:
+            return self._forward_editor_only(image, sketch, shifts)
         photo_branch = not self.photo_branch_frozen
         if photo_branch:
             z_image = self.image_encoder(image)
@@ -133,6 +146,33 @@ class GeneratorSide(nn.Module):
             reconstruction=reconstruction,
             fake=fake,
             sketch_reconstruction=sketch_reconstruction,
+            z_image_edited=z_image_edited,
+            z_sketch_edited=z_sketch_edited,
+        )
+
+    def _forward_editor_only(
+        self, image: torch.Tensor, sketch: torch.Tensor, shifts: torch.Tensor
+    ) -> GeneratorOutputs:
+        """The editor stage: frozen encoders, M on both latents, D(M(z_i, a)) decoded through the frozen decoder."""
+        with torch.no_grad():
+            z_image, z_sketch = self.image_encoder(image), self.sketch_encoder(sketch)
+        editor = self.attribute_mapping
+        z_image_edited, z_sketch_edited = editor(z_image, shifts), editor(z_sketch, shifts)
+        fake = self.decoder(z_image_edited)
+        editor_outputs = editor.training_outputs(z_image, z_sketch, shifts, z_image_edited, True)
+        # Q: real latents (and their edits, detached) are 1; sketch latents and their edits 0. Only M(z_s, a) carries
+        # a gradient (reversed by the GRL): M learns to keep an edited sketch latent where image latents lie.
+        image_latents = torch.cat([z_image, z_image_edited.detach()])
+        sketch_latents = torch.cat([z_sketch, z_sketch_edited])
+        logits = self.latent_discriminator(torch.cat([image_latents, sketch_latents]))
+        domain_image_logits, domain_sketch_logits = logits.split([image_latents.shape[0], sketch_latents.shape[0]])
+        return GeneratorOutputs(
+            z_image=z_image,
+            z_sketch=z_sketch,
+            domain_image_logits=domain_image_logits,
+            domain_sketch_logits=domain_sketch_logits,
+            editor=editor_outputs,
+            fake=fake,
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,
         )

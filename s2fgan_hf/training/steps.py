@@ -29,12 +29,15 @@ class StepConfig:
             (``build_optimizers``).
         photo_branch_frozen: stage 2 of the sketch-branch schedule: only E_s (and Q) learn; the photo branch's
             losses are skipped and the discriminator's fakes are the sketch faces alone.
+        editor_only: the editor stage: only the editor M (and Q) learn; the generator loss is the adversarial term on
+            D(M(z_i, a)), the domain term and the editor's own terms (``GeneratorSide`` ``editor_only``).
     """
 
     weights: L.LossWeights
     r1_gamma: float
     d_reg_every: int
     photo_branch_frozen: bool = False
+    editor_only: bool = False
 
     def r1_due(self, step: int) -> bool:
         """Whether the discriminator step after ``step`` completed optimizer steps adds the lazy R1 term."""
@@ -156,6 +159,7 @@ def generator_step(
     real, sketch, labels = batch["image"], batch["sketch"], batch["attributes"]
     editor = accelerator.unwrap_model(generator_side).attribute_mapping
     photo_branch = not config.photo_branch_frozen
+    trainable = [p for p in discriminator_side.parameters() if p.requires_grad]  # a frozen probe C stays frozen
     discriminator_side.requires_grad_(False)
     try:
         with accelerator.autocast():
@@ -175,11 +179,13 @@ def generator_step(
                 critic = accelerator.unwrap_model(discriminator_side).image_discriminator  # frozen here: no DDP sync
                 features = critic.features(feature_images)
         logits = d_out.logits.split([x.shape[0] for x in judged]) if judged else []
-        terms: dict[str, torch.Tensor] = {
-            "align": L.latent_alignment_loss(out.z_sketch, out.z_image),
-            "domain": L.latent_domain_loss(out.domain_image_logits, out.domain_sketch_logits),
-        }
-        if photo_branch:
+        terms: dict[str, torch.Tensor] = {}
+        if not config.editor_only:  # frozen encoders: the alignment and reconstruction terms are constants
+            terms["align"] = L.latent_alignment_loss(out.z_sketch, out.z_image)
+        terms["domain"] = L.latent_domain_loss(out.domain_image_logits, out.domain_sketch_logits)
+        if config.editor_only:
+            terms["adv"] = L.generator_adversarial_loss(logits[0])
+        elif photo_branch:
             terms["l1"] = L.pixel_l1_loss(out.reconstruction, real)
             terms["adv"] = L.generator_adversarial_loss(logits[0])
         if out.sketch_reconstruction is not None:
@@ -191,7 +197,7 @@ def generator_step(
             terms["sketch_fm"] = L.feature_matching_loss([p[0] for p in pairs], [p[1] for p in pairs])
         if w.latent_moments > 0:
             terms["latent_moments"] = L.latent_moment_loss(out.z_sketch, out.z_image)
-        if perceptual is not None and w.perceptual > 0 and photo_branch:
+        if perceptual is not None and w.perceptual > 0 and out.reconstruction is not None:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out.reconstruction, real, perceptual)
         terms |= editor.loss_terms(out.editor, labels, shifts, w, photo_branch)
@@ -200,7 +206,8 @@ def generator_step(
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
     finally:
-        discriminator_side.requires_grad_(True)
+        for p in trainable:
+            p.requires_grad_(True)
     metrics = {f"g_{name}": value.item() for name, value in terms.items()}
     metrics["g_loss"] = loss.item()
     metrics.update(latent_spread(out.z_sketch, out.z_image))

@@ -61,7 +61,7 @@ class TrainConfig:
     pretrained_model_name_or_path: str | None = None
     preset: str = "fast-128"
     resolution: int | None = None
-    variant: str = "dis"
+    variant: str | None = None  # None: the pretrained model's editor, or "dis" for a new model
     # data
     train_data_dir: str | None = None
     photo_dir: str | None = None
@@ -70,6 +70,7 @@ class TrainConfig:
     sketch_styles: tuple[str, ...] | None = None
     style_weights: tuple[float, ...] | None = None
     freeze_photo_branch: bool = False
+    train_editor_only: bool = False
     dataloader_num_workers: int = 0
     # optimisation
     output_dir: str = "s2fgan-out"
@@ -160,6 +161,19 @@ class TrainConfig:
                 raise TrainConfigError(
                     [f"loss_weights.{term}"], f"{{0}} must be a finite number >= 0, got {_literal(weight)}"
                 )
+        if self.train_editor_only and self.freeze_photo_branch:
+            raise TrainConfigError(
+                ["train_editor_only", "freeze_photo_branch"], "{0} and {1} are different stages: give one of them"
+            )
+        sketch_terms = [t for t in ("sketch_l1", "sketch_sem", "sketch_adv", "sketch_fm", "latent_moments")
+                        if self.loss_weights.get(t)]  # fmt: skip
+        if self.train_editor_only and sketch_terms:
+            raise TrainConfigError(
+                ["train_editor_only", *[f"loss_weights.{t}" for t in sketch_terms]],
+                "{0} keeps the sketch encoder frozen: its sketch-branch terms ("
+                + ", ".join(f"{{{i + 1}}}" for i in range(len(sketch_terms)))
+                + ") would train nothing; leave them at 0",
+            )
         if self.perceptual_loss == "vgg19" and not self.perceptual_weights:
             raise TrainConfigError(
                 ["perceptual_loss", "perceptual_weights"],
@@ -177,7 +191,13 @@ class TrainConfig:
 
     def step_config(self, weights: LossWeights) -> StepConfig:
         """The settings of the training steps, with ``weights`` (``resolve_loss_weights``)."""
-        return StepConfig(weights, self.r1_gamma, self.d_reg_every, photo_branch_frozen=self.freeze_photo_branch)
+        return StepConfig(
+            weights,
+            self.r1_gamma,
+            self.d_reg_every,
+            photo_branch_frozen=self.freeze_photo_branch,
+            editor_only=self.train_editor_only,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """All fields as JSON-ready values (tuples become lists)."""
