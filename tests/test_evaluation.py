@@ -52,7 +52,17 @@ def test_harness_runs_and_reports(tiny_model, stroke_sketch):
     assert 0 <= res["editing"]["Male"]["+2"]["others_unchanged"] <= 1
     assert 0 <= res["editing"]["Male"]["+0"]["real_photo_present_rate"] <= 1
     assert all(0 <= e["mean_probability"] <= 1 for e in res["editing"]["Smiling"].values())
+    assert res["editing"]["Smiling"]["+2"]["cycle_error"] < 1e-5  # DIS edits are additive: the cycle is exact
+    assert res["editing"]["Smiling"]["+2"]["latent_move"] > 0
+    assert set(res["realism_edited"]) == {"-2", "+2"} and res["realism_edited"]["+2"]["sharpness"] > 0
+    dec = tiny_model.with_editor("dec")
+    torch.manual_seed(1)
+    for p in dec.attribute_mapping.parameters():
+        torch.nn.init.normal_(p, std=0.5)  # an untrained, non-identity M: its cycle is far from exact
+    res_dec = evaluate(dec, classifier, batches, attributes=["Smiling"], strengths=(2.0,), progress=False)
+    assert res_dec["editing"]["Smiling"]["+2"]["cycle_error"] > 1e-3
     md = results_to_markdown(res)
+    assert "cycle error" in md
     assert "| Smiling | +2 |" in md and "mean face" in md and "| attribute | real photos |" in md
     grid = attribute_sweep_grid(tiny_model, sketches[:2], ["Smiling"], photos=photos[:2], cell=32)
     assert grid.size == (32 * 5, 2 * 32 + 12)

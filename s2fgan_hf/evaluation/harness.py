@@ -10,6 +10,8 @@ Given an ``S2FGAN``, the project's ``AttributeClassifier`` and held-out (photo, 
   it flips (off -> on for positive strengths, on -> off for negative), and the share of the other attributes
   left unchanged;
 * identity preservation: cosine similarity of classifier embeddings, and SSIM, between unedited and edited faces;
+* the edit in latent space: how far it moves z (``latent_move`` = |M(z, a) - z| / |z|) and how far the latent
+  cycle M(M(z, a), -a) lands from z, relative to that move (``cycle_error``; 0 for S2F-DIS's additive edits);
 * diversity: mean pairwise L1 between faces from different sketches (vs. the same for the real photos).
 """
 
@@ -25,6 +27,7 @@ import torch.nn.functional as F
 from ..modeling_s2fgan import S2FGAN
 from ..progress import progress as progress_lines
 from .attribute_classifier import AttributeClassifier
+from .branches import laplacian_energy
 from .metrics import frechet_distance, kernel_inception_distance, l1, psnr, ssim
 
 DEFAULT_STRENGTHS = (-2.0, -1.0, 1.0, 2.0)
@@ -41,6 +44,7 @@ class _Accumulator:
     faces: list[torch.Tensor] = field(default_factory=list)
     photos: list[torch.Tensor] = field(default_factory=list)
     edit: dict[tuple[str, float], dict[str, float]] = field(default_factory=dict)
+    edited_feats: dict[float, list[torch.Tensor]] = field(default_factory=dict)  # per strength, all attributes
 
     def add(self, key: str, values: torch.Tensor) -> None:
         self.sums[key] = self.sums.get(key, 0.0) + float(values.double().sum())
@@ -98,6 +102,8 @@ def evaluate(
             acc.add(f"{tag}_psnr", psnr(face, photo))
             acc.add(f"{tag}_ssim", ssim(face, photo))
         acc.photos.append(photo.cpu())
+        acc.add("photo_energy", laplacian_energy(photo))
+        acc.add("sketch_face_energy", laplacian_energy(face_s))
         acc.faces.append(face_s.cpu())
         feats_unedited = classifier.features(face_s)
         feats_real = classifier.features(photo)
@@ -111,8 +117,16 @@ def evaluate(
             acc.add_edit(name, 0.0, "prob", float(prob0[:, k].sum()), b)
             acc.add_edit(name, 0.0, "real_present", float(real_present[:, k].sum()), b)
             for s in strengths:
-                edited = model.decode(model.edit(z_s, {name: float(s)})).clamp(-1, 1)
+                z_edit = model.edit(z_s, {name: float(s)})
+                z_back = model.edit(z_edit, {name: -float(s)})  # the latent cycle M(M(z, a), -a)
+                move = (z_edit - z_s).norm(dim=1)
+                acc.add_edit(name, s, "latent_move", float((move / z_s.norm(dim=1)).sum()), b)
+                cycle = (z_back - z_s).norm(dim=1) / move.clamp_min(1e-12)
+                acc.add_edit(name, s, "cycle_error", float(cycle.sum()), b)
+                edited = model.decode(z_edit).clamp(-1, 1)
                 feats = classifier.features(edited)
+                acc.edited_feats.setdefault(s, []).append(feats.cpu())
+                acc.add_edit(name, s, "energy", float(laplacian_energy(edited).sum()), b)
                 prob = torch.sigmoid(classifier.head(feats))[:, cls_index].cpu()
                 present = prob > 0.5
                 acc.add_edit(name, s, "present", float(present[:, k].sum()), b)
@@ -151,6 +165,14 @@ def evaluate(
             "kid": kid_mean,
             "kid_std": kid_std,
         },
+        "realism_edited": {  # the edited faces, pooled over the attributes, at each strength
+            f"{s:+g}": {
+                "frechet_distance": frechet_distance(real, torch.cat(acc.edited_feats[s])) if n > 2 else float("nan"),
+                "sharpness": _edited_energy(acc, names, s) / max(acc.sums["photo_energy"] / n, 1e-12),
+            }
+            for s in strengths
+        },
+        "sharpness_unedited": acc.sums["sketch_face_energy"] / max(acc.sums["photo_energy"], 1e-12),
         "diversity": {
             "generated_pairwise_l1": _mean_pairwise_l1(torch.cat(acc.faces)),
             "real_pairwise_l1": _mean_pairwise_l1(photos),
@@ -173,9 +195,17 @@ def evaluate(
                 entry["others_unchanged"] = slot["others_kept"] / kept_n if kept_n else float("nan")
                 entry["identity_cosine"] = slot["identity_cos"] / slot["identity_cos_n"]
                 entry["identity_ssim"] = slot["identity_ssim"] / slot["identity_ssim_n"]
+                entry["latent_move"] = slot["latent_move"] / slot["latent_move_n"]
+                entry["cycle_error"] = slot["cycle_error"] / slot["cycle_error_n"]
             per[f"{s:+g}"] = entry
         results["editing"][name] = per
     return results
+
+
+def _edited_energy(acc: _Accumulator, names: Sequence[str], strength: float) -> float:
+    """Mean Laplacian energy of the faces edited at ``strength``, over every attribute."""
+    slots = [acc.edit[(name, strength)] for name in names]
+    return sum(slot["energy"] for slot in slots) / sum(slot["energy_n"] for slot in slots)
 
 
 def _fmt(v: float) -> str:
@@ -204,6 +234,13 @@ def results_to_markdown(results: dict[str, Any]) -> str:
         "",
         f"Realism on the {real['feature_network']}: Fréchet distance {real['frechet_distance']:.3f}, "
         f"KID {real['kid']:.4f} ± {real['kid_std']:.4f}.",
+        f"Sharpness (high-frequency energy over the photos'): {_fmt(results['sharpness_unedited'])} unedited; "
+        "edited faces (every attribute pooled): "
+        + ", ".join(
+            f"{s}: sharpness {_fmt(r['sharpness'])}, Fréchet distance {r['frechet_distance']:.3f}"
+            for s, r in results["realism_edited"].items()
+        )
+        + ".",
         f"Diversity: mean pairwise L1 between faces from different sketches {_fmt(div['generated_pairwise_l1'])} "
         f"(real photos: {_fmt(div['real_pairwise_l1'])}).",
         "",
@@ -219,17 +256,19 @@ def results_to_markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         "Editing, at each slider strength: present rate, mean classifier probability, flip rate (share of the faces",
-        "that could flip in the asked direction that did), other attributes unchanged, identity similarity.",
+        "that could flip in the asked direction that did), other attributes unchanged, identity similarity, and in",
+        "latent space the move |M(z, a) - z| / |z| and the cycle error |M(M(z, a), -a) - z| / |M(z, a) - z|.",
         "",
         "| attribute | strength | present rate | mean p | flip rate | others unchanged | identity cos "
-        "| identity SSIM |",
-        "|---|---|---|---|---|---|---|---|",
+        "| identity SSIM | latent move | cycle error |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, per in results["editing"].items():
         for s, e in per.items():
             lines.append(
                 f"| {name} | {s} | {_fmt(e['present_rate'])} | {_fmt(e['mean_probability'])} | "
                 f"{_fmt(e.get('flip_rate', float('nan')))} | {_fmt(e.get('others_unchanged', float('nan')))} | "
-                f"{_fmt(e.get('identity_cosine', float('nan')))} | {_fmt(e.get('identity_ssim', float('nan')))} |"
+                f"{_fmt(e.get('identity_cosine', float('nan')))} | {_fmt(e.get('identity_ssim', float('nan')))} | "
+                f"{_fmt(e.get('latent_move', float('nan')))} | {_fmt(e.get('cycle_error', float('nan')))} |"
             )
     return "\n".join(lines) + "\n"
