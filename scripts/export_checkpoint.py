@@ -3,7 +3,7 @@
     python scripts/export_checkpoint.py /path/to/run/checkpoint-N/generator_ema \
         --output s2fgan_hf/pretrained/default --training docs/checkpoint/training.md \
         --evaluation docs/checkpoint/evaluation.md --weights-license celeba --card-copy model_card.md \
-        [--push-to-hub user/s2fgan-cpu64]
+        [--dtype float16] [--push-to-hub user/s2fgan-cpu64]
 
 The model card (README.md) is rendered from the package's template ``s2fgan_hf/model_card.md`` with the training
 notes and, if given, the evaluation (``--evaluation``, e.g. a page around ``s2fgan evaluate``'s results.md).
@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import torch  # noqa: E402
 from huggingface_hub import HfApi, ModelCard  # noqa: E402
 
 from s2fgan_hf import S2FGAN, S2FGANDiscriminator  # noqa: E402
@@ -65,6 +66,13 @@ def main(argv: list[str] | None = None) -> None:
         "SOURCE/../discriminator when it exists; pass 'none' to leave it out)",
     )
     p.add_argument(
+        "--dtype",
+        choices=("float32", "float16"),
+        default="float32",
+        help="precision of the stored weights; float16 halves the folder and loads back as float32 (the package's "
+        "second bundled checkpoint uses it to stay lean)",
+    )
+    p.add_argument(
         "--push-to-hub",
         metavar="REPO_ID",
         default=None,
@@ -80,7 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         kwargs["training"] = args.training.read_text()
     if args.evaluation:
         kwargs["evaluation"] = args.evaluation.read_text()
-    model.save_pretrained(args.output, model_card_kwargs=kwargs)
+    store = getattr(torch, args.dtype)
+    model.to(store).save_pretrained(args.output, model_card_kwargs=kwargs)
     discriminator_dir = args.discriminator or args.source.parent / "discriminator"
     if str(discriminator_dir) != "none" and (discriminator_dir / "config.json").is_file():
         discriminator = S2FGANDiscriminator.from_pretrained(discriminator_dir)
@@ -88,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"error: {discriminator_dir} was trained for another architecture than {args.source}")
         discriminator.config = model.config  # the same architecture; keep one config in the folder
         discriminator._hub_mixin_config = model.config.to_dict()
-        discriminator.save_pretrained(args.output / "discriminator")
+        discriminator.to(store).save_pretrained(args.output / "discriminator")
     elif args.discriminator is not None and str(args.discriminator) != "none":
         raise SystemExit(f"error: no discriminator (config.json) in {args.discriminator}")
     card_path = args.output / "README.md"

@@ -60,3 +60,22 @@ def test_export_writes_the_card_and_pushes_the_folder_as_written(tmp_path: Path)
     card = ModelCard(card_text)
     assert card.data.license == "other" and card.data.license_name == "celeba-non-commercial-research"
     assert "Trained for 3 steps on nothing at all." in card.text and "| from sketch | 0.9 |" in card.text
+
+
+def test_export_in_float16_halves_the_weights_and_loads_back_as_float32(tmp_path: Path):
+    torch.manual_seed(0)
+    model = S2FGAN(S2FGANConfig.from_preset("tiny-32", variant="dec"))
+    model.save_pretrained(tmp_path / "run" / "generator_ema")
+    S2FGANDiscriminator(model.config).save_pretrained(tmp_path / "run" / "discriminator")
+    script = str(ROOT / "scripts" / "export_checkpoint.py")
+    for dtype in ("float32", "float16"):
+        args = [sys.executable, script, str(tmp_path / "run" / "generator_ema"), "--output", str(tmp_path / dtype)]
+        proc = subprocess.run([*args, "--dtype", dtype], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    full, half = (tmp_path / d / "model.safetensors" for d in ("float32", "float16"))
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    loaded = S2FGAN.from_pretrained(tmp_path / "float16")
+    assert loaded.dtype == torch.float32 and loaded.config.variant == "dec"
+    for (key, a), b in zip(loaded.state_dict().items(), model.state_dict().values()):
+        assert torch.allclose(a, b, rtol=1e-3, atol=1e-4), key
+    assert S2FGANDiscriminator.from_pretrained_subfolder(tmp_path / "float16").image_discriminator is not None
