@@ -123,7 +123,7 @@ def test_face_editor_caches_latents_and_validates_attributes() -> None:
 
 def test_random_fallback_only_without_any_source(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.delenv("S2FGAN_MODEL", raising=False)
-    monkeypatch.setattr("s2fgan_hf.loading.bundled_model_path", lambda: None)  # as before a checkpoint ships
+    monkeypatch.setattr("s2fgan_hf.loading.bundled_model_path", lambda editor="dis": None)  # no checkpoint ships
     model, warning = load_app_model()
     assert warning and "RANDOMLY INITIALISED" in warning and model.config.image_size == 64
     with pytest.raises(
