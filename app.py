@@ -126,25 +126,34 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
             return None, None, str(error)
         return show(strokes, values, reframe_on, look)
 
-    def new_look(seed: int, value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, ...]:
-        """The next seed's look, then the face under it."""
-        seed = int(seed or 0) + 1
-        look = {"name": f"seed {seed}", "values": model.look_from_seed(seed)[0].tolist()}
-        return (seed, look, *from_canvas(value, reframe_on, look, *values))
+    def choose_look(kind: str, seed: int, photo_path: str | None) -> tuple[int, dict[str, Any] | None]:
+        """(seed, look state) after "New look" (``kind="seed"``: the next seed's), a look photo (``"photo"``) or
+        "No look" (``"none"``); a ``SketchError`` for a missing or unreadable photo."""
+        if kind == "seed":
+            seed += 1
+            return seed, {"name": f"seed {seed}", "values": model.look_from_seed(seed)[0].tolist()}
+        if kind == "photo":
+            if not photo_path:
+                raise SketchError("Upload a face photo (PNG or JPEG) to take its look.")
+            try:
+                looks = model.encode_look(open_upload(photo_path))
+            except ValueError as error:
+                raise SketchError(str(error)) from None
+            return seed, {"name": f"from the photo {Path(photo_path).name}", "values": looks[0].tolist()}
+        return seed, None
 
-    def look_from_photo(path: str | None, value: dict[str, Any] | None, reframe_on: bool, *values: float):
-        """An uploaded photo's look, then the face under it."""
-        if not path:
-            return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to take its look."
-        try:
-            looks = model.encode_look(open_upload(path))
-        except (SketchError, ValueError) as error:
-            return gr.update(), None, None, str(error)
-        look = {"name": f"from the photo {Path(path).name}", "values": looks[0].tolist()}
-        return (look, *from_canvas(value, reframe_on, look, *values))
+    def look_handler(kind: str):
+        """The event handler of one look control: the new look, then the face under it (the drawing and the
+        sliders stay). Inputs: seed, look photo, sketch, re-frame switch, slider values."""
 
-    def no_look(value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, ...]:
-        return (None, *from_canvas(value, reframe_on, None, *values))
+        def handler(seed: int, photo_path: str | None, value: dict[str, Any] | None, reframe_on: bool, *values):
+            try:
+                seed, look = choose_look(kind, int(seed or 0), photo_path)
+            except SketchError as error:
+                return gr.update(), gr.update(), None, None, str(error)
+            return (seed, look, *from_canvas(value, reframe_on, look, *values))
+
+        return handler
 
     def from_photo(
         path: str | None, reframe_on: bool, look: dict[str, Any] | None, *values: float
@@ -271,27 +280,18 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
             api_visibility="undocumented",
             **live,
         )
-        new_look_button.click(
-            new_look,
-            inputs=[seed_state, sketch, reframe_box, *sliders],
-            outputs=[seed_state, look_state, face, model_input, status],
-            api_visibility="private",
-            **live,
-        )
-        look_photo.upload(
-            look_from_photo,
-            inputs=[look_photo, sketch, reframe_box, *sliders],
-            outputs=[look_state, face, model_input, status],
-            api_visibility="private",
-            **live,
-        )
-        no_look_button.click(
-            no_look,
-            inputs=[sketch, reframe_box, *sliders],
-            outputs=[look_state, face, model_input, status],
-            api_visibility="private",
-            **live,
-        )
+        for trigger, kind in (
+            (new_look_button.click, "seed"),
+            (look_photo.upload, "photo"),
+            (no_look_button.click, "none"),
+        ):
+            trigger(
+                look_handler(kind),
+                inputs=[seed_state, look_photo, sketch, reframe_box, *sliders],
+                outputs=[seed_state, look_state, face, model_input, status],
+                api_visibility="private",
+                **live,
+            )
         photo.upload(
             from_photo,
             inputs=[photo, reframe_box, look_state, *sliders],
