@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,25 @@ CHROMIUM_ARGS = [
 def launch_chromium(playwright: Any) -> Any:
     """Headless Debian Chromium (Playwright cannot download its own browsers here)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def app_page(
+    browser: Any, url: str, height: int = 1100, timeout_ms: int = 30_000, settle_ms: int = 1000
+) -> Iterator[tuple[Any, Any]]:
+    """(page, Sketchpad canvas) of the app at ``url`` in a new 1280 x ``height`` page, closed afterwards.
+
+    Waits up to ``timeout_ms`` for the canvas, then ``settle_ms`` more for the guide background to load.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": height})
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        canvas = page.locator("#sketchpad canvas").first
+        canvas.wait_for(state="visible", timeout=timeout_ms)
+        page.wait_for_timeout(settle_ms)
+        yield page, canvas
+    finally:
+        page.close()
 
 
 def _stroke(page: Any, points: list[tuple[float, float]]) -> None:
