@@ -256,6 +256,7 @@ def test_generate_takes_an_editor(two_editors: tuple[object, Client], files: Pat
     dis = _pixels(client.predict(sketch, smiling, True, None, None, "dis", api_name="/generate"))
     dec = _pixels(client.predict(sketch, smiling, True, None, None, "dec", api_name="/generate"))
     assert np.array_equal(default, dis) and not np.array_equal(dis, dec)  # "dis" is the default
+    assert np.array_equal(_pixels(client.predict(sketch, smiling, editor="dec", api_name="/generate")), dec)
     plain = [client.predict(sketch, None, True, None, None, name, api_name="/generate") for name in ("dis", "dec")]
     assert np.array_equal(*map(_pixels, plain))  # no edit: the same networks draw the same face
     looked = client.predict(sketch, smiling, True, 3, None, "dec", api_name="/generate")
