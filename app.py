@@ -323,11 +323,17 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             api_visibility="undocumented",
             **live,
         )
+        # Reset goes through the model's queue, after the runs already asked for: a Reset click can make the last
+        # slider fire `.release` at the same moment, whose run reads the old drawing. Outside the queue, Reset's
+        # new canvas value could land while that run was still reading the canvas (the Sketchpad then stayed
+        # "loading" and ignored strokes), and that run's old face could land after Reset (docs/reliability.md §1).
         reset_button.click(
             reset,
             outputs=[sketch, *sliders, face, model_input, status, photo, look_state, seed_state],
-            queue=False,
             api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="model",
+            show_progress="hidden",
         )
         gr.Button(visible=False).click(
             generate,
