@@ -1,6 +1,6 @@
 """Gradio app: draw a face sketch, get a face, move attribute sliders. UI wiring only.
 
-    python app.py [--model PATH_OR_HUB_ID]        # or S2FGAN_MODEL=...; default: the bundled checkpoint
+    python app.py [--model PATH_OR_HUB_ID] [--dec_model PATH_OR_HUB_ID]   # or S2FGAN_MODEL=...; default: bundled
 
 The model logic lives in ``s2fgan_hf/app/editor.py`` and the sketch handling in ``s2fgan_hf/app/canvas.py``.
 See docs/app.md for the API endpoint (``/generate``) and how the guide and the re-framing work.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from s2fgan_hf.app.canvas import (
     strokes_from_editor,
     strokes_from_image,
 )
-from s2fgan_hf.app.editor import FaceEditor, load_app_model, sketch_from_photo
+from s2fgan_hf.app.editor import EditorChoice, load_app_models, sketch_from_photo
 from s2fgan_hf.image_processing import load_grey, open_image
 
 logger = logging.getLogger("s2fgan_app")
@@ -46,6 +46,7 @@ sit; it is never sent to the model). The face updates after each stroke; the sli
 **Re-frame** scales and centres your strokes to the training framing, so a sketch drawn small or off-centre
 still works. You can also start from an example or from the sketch of a photo. **New look** draws another hair
 colour, skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
+EDITOR_INFO = "S2F-DIS moves the face along fixed attribute directions, S2F-DEC through a learned mapping."
 
 
 def _raw_value(payload: Any) -> Any:
@@ -87,12 +88,13 @@ def example_values(guide: Image.Image, assets: Path = ASSETS) -> tuple[list[list
     return values, labels
 
 
-def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS) -> gr.Blocks:
-    """The Blocks app for ``model``; ``warning`` (e.g. "random weights") is shown in a banner at the top."""
+def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None, assets: Path = ASSETS) -> gr.Blocks:
+    """The Blocks app for one model or ``{editor: model}`` (``load_app_models``; with two, an Editor radio picks
+    the one that renders); ``warning`` (e.g. "random weights") is shown in a banner at the top."""
     framing_path = assets / "framing.json"
-    editor = FaceEditor(model, Framing.load(framing_path) if framing_path.is_file() else Framing())
-    names = editor.attribute_names
-    low, high = model.attribute_range
+    editors = EditorChoice(models, Framing.load(framing_path) if framing_path.is_file() else Framing())
+    names = editors.pick().attribute_names
+    low, high = editors.pick().model.attribute_range
     guide = guide_image(assets)
 
     def look_tensor(look: dict[str, Any] | None) -> torch.Tensor | None:
@@ -100,9 +102,13 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         return None if not look else torch.tensor([look["values"]], dtype=torch.float32)
 
     def show(
-        strokes: np.ndarray, values: Sequence[float], reframe_on: bool, look: dict[str, Any] | None = None
+        strokes: np.ndarray, controls: Sequence[Any], reframe_on: bool, look: dict[str, Any] | None = None
     ) -> tuple[Any, Any, str]:
+        """Strokes + the slider values and the editor name (``controls``: the sliders' values, then the radio's)
+        -> face, model input, status."""
+        *values, editor_name = controls
         try:
+            editor = editors.pick(editor_name)
             result = editor.render(strokes, dict(zip(names, values)), reframe_on, look_tensor(look))
         except SketchError as error:
             return None, None, str(error)
@@ -112,42 +118,55 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         source = "cached sketch latent" if result.cached else "new sketch encoded"
         if look:
             source += f"; look: {look['name']}"
+        if len(editors) > 1:
+            source += f"; {editor.label}"
         face = result.face.resize((DISPLAY, DISPLAY), Image.LANCZOS)  # display only; /generate returns native size
         seen = result.model_input.resize((DISPLAY // 2, DISPLAY // 2), Image.NEAREST)
         return face, seen, f"Done ({source})."
 
     def from_canvas(
-        value: dict[str, Any] | None, reframe_on: bool, look: dict[str, Any] | None, *values: float
+        value: dict[str, Any] | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any
     ) -> tuple[Any, Any, str]:
-        """Sketchpad value + re-frame switch + look state + one value per attribute -> face, model input, status."""
+        """Sketchpad value + re-frame switch + look state + one value per attribute + editor -> face, model input,
+        status."""
         try:
             strokes = strokes_from_editor(value, CANVAS)
         except SketchError as error:
             return None, None, str(error)
-        return show(strokes, values, reframe_on, look)
+        return show(strokes, controls, reframe_on, look)
 
-    def new_look(seed: int, value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, ...]:
-        """The next seed's look, then the face under it."""
-        seed = int(seed or 0) + 1
-        look = {"name": f"seed {seed}", "values": model.look_from_seed(seed)[0].tolist()}
-        return (seed, look, *from_canvas(value, reframe_on, look, *values))
+    def choose_look(kind: str, seed: int, photo_path: str | None) -> tuple[int, dict[str, Any] | None]:
+        """(seed, look state) after "New look" (``kind="seed"``: the next seed's), a look photo (``"photo"``) or
+        "No look" (``"none"``); a ``SketchError`` for a missing or unreadable photo."""
+        model = editors.pick().model  # looks do not depend on the editor
+        if kind == "seed":
+            seed += 1
+            return seed, {"name": f"seed {seed}", "values": model.look_from_seed(seed)[0].tolist()}
+        if kind == "photo":
+            if not photo_path:
+                raise SketchError("Upload a face photo (PNG or JPEG) to take its look.")
+            try:
+                looks = model.encode_look(open_upload(photo_path))
+            except ValueError as error:
+                raise SketchError(str(error)) from None
+            return seed, {"name": f"from the photo {Path(photo_path).name}", "values": looks[0].tolist()}
+        return seed, None
 
-    def look_from_photo(path: str | None, value: dict[str, Any] | None, reframe_on: bool, *values: float):
-        """An uploaded photo's look, then the face under it."""
-        if not path:
-            return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to take its look."
-        try:
-            looks = model.encode_look(open_upload(path))
-        except (SketchError, ValueError) as error:
-            return gr.update(), None, None, str(error)
-        look = {"name": f"from the photo {Path(path).name}", "values": looks[0].tolist()}
-        return (look, *from_canvas(value, reframe_on, look, *values))
+    def look_handler(kind: str):
+        """The event handler of one look control: the new look, then the face under it (the drawing, the sliders
+        and the editor stay). Inputs: seed, look photo, sketch, re-frame switch, controls."""
 
-    def no_look(value: dict[str, Any] | None, reframe_on: bool, *values: float) -> tuple[Any, ...]:
-        return (None, *from_canvas(value, reframe_on, None, *values))
+        def handler(seed: int, photo_path: str | None, value: dict[str, Any] | None, reframe_on: bool, *controls):
+            try:
+                seed, look = choose_look(kind, int(seed or 0), photo_path)
+            except SketchError as error:
+                return gr.update(), gr.update(), None, None, str(error)
+            return (seed, look, *from_canvas(value, reframe_on, look, *controls))
+
+        return handler
 
     def from_photo(
-        path: str | None, reframe_on: bool, look: dict[str, Any] | None, *values: float
+        path: str | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any
     ) -> tuple[Any, Any, Any, str]:
         """Uploaded photo file -> its extracted sketch on the canvas, and the face."""
         if not path:
@@ -159,7 +178,7 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         except Exception as error:
             logger.exception("photo to sketch failed")
             return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__)
-        return (canvas_value(guide, strokes), *show(strokes, values, reframe_on, look))
+        return (canvas_value(guide, strokes), *show(strokes, controls, reframe_on, look))
 
     def generate(
         sketch: str | None,
@@ -167,10 +186,13 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         reframe: bool = True,
         look: int | None = None,
         look_photo: str | None = None,
+        editor: str | None = None,
     ) -> Image.Image:
         """Sketch image file (black lines on white) + {attribute: shift} + re-frame switch + look (an int seed, or
-        a photo file in ``look_photo``) -> face image."""
+        a photo file in ``look_photo``) + editor ("dis" or "dec"; ``None``: the app's default) -> face image."""
         try:
+            chosen_editor = editors.pick(editor)
+            model = chosen_editor.model
             if not sketch:
                 raise SketchError(EMPTY_MESSAGE)
             if look is not None and look_photo:
@@ -180,7 +202,7 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
             chosen = model.look_from_seed(look) if look is not None else None
             if look_photo:
                 chosen = model.encode_look(open_upload(look_photo))
-            return editor.render(strokes_from_image(sketch), attributes, bool(reframe), chosen).face
+            return chosen_editor.render(strokes_from_image(sketch), attributes, bool(reframe), chosen).face
         except (SketchError, ValueError) as error:
             raise gr.Error(str(error), print_exception=False) from error
 
@@ -215,6 +237,14 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
                     photo = gr.File(label="Face photo (PNG or JPEG)", file_types=["image"], type="filepath")
             with gr.Column(scale=2):
                 face = gr.Image(label="Face", type="pil", format="png", interactive=False, height=320, elem_id="face")
+                editor_radio = gr.Radio(
+                    editors.choices,
+                    value=editors.default,
+                    label="Editor",
+                    info=EDITOR_INFO,
+                    visible=len(editors) > 1,  # hidden (its one value still goes along) with a single model
+                    elem_id="editor",
+                )
                 with gr.Row():
                     new_look_button = gr.Button("New look", variant="secondary", elem_id="new-look")
                     no_look_button = gr.Button("No look", variant="secondary", elem_id="no-look")
@@ -252,81 +282,88 @@ def build_demo(model: S2FGAN, warning: str | None = None, assets: Path = ASSETS)
         api_reframe = gr.Checkbox(value=True, visible=False, label="reframe")
         api_look = gr.Number(value=None, precision=0, visible=False, label="look")
         api_look_photo = gr.File(type="filepath", visible=False, label="look_photo")
+        api_editor = gr.Textbox(value=editors.default, visible=False, label="editor")  # the app's message if unknown
         api_face = gr.Image(type="pil", format="png", visible=False, label="face")
         look_state = gr.State(None)  # {"name": ..., "values": 18 numbers} or None
         seed_state = gr.State(0)
 
         live = dict(trigger_mode="always_last", concurrency_limit=1, concurrency_id="model", show_progress="minimal")
+        controls = [*sliders, editor_radio]  # what every rendering takes besides the sketch, re-framing and look
         # `.input` fires as a stroke ends, but the browser then still reads the canvas and uploads it; with strokes
         # in quick succession those reads overtake each other, and the last request the server ran could hold an
         # older canvas. `.change` fires once the editor has uploaded the canvas after the last stroke, so a run
         # with the final drawing always comes last (docs/reliability.md). `.input` stays for the first stroke
         # after page load, whose `.change` Gradio swallows.
         gr.on(
-            [sketch.input, sketch.change, reframe_box.input, *[s.release for s in sliders]],
+            [sketch.input, sketch.change, reframe_box.input, editor_radio.input, *[s.release for s in sliders]],
             fn=from_canvas,
-            inputs=[sketch, reframe_box, look_state, *sliders],
+            inputs=[sketch, reframe_box, look_state, *controls],
             outputs=[face, model_input, status],
             api_name="draw",
             api_visibility="undocumented",
             **live,
         )
-        new_look_button.click(
-            new_look,
-            inputs=[seed_state, sketch, reframe_box, *sliders],
-            outputs=[seed_state, look_state, face, model_input, status],
-            api_visibility="private",
-            **live,
-        )
-        look_photo.upload(
-            look_from_photo,
-            inputs=[look_photo, sketch, reframe_box, *sliders],
-            outputs=[look_state, face, model_input, status],
-            api_visibility="private",
-            **live,
-        )
-        no_look_button.click(
-            no_look,
-            inputs=[sketch, reframe_box, *sliders],
-            outputs=[look_state, face, model_input, status],
-            api_visibility="private",
-            **live,
-        )
+        for trigger, kind in (
+            (new_look_button.click, "seed"),
+            (look_photo.upload, "photo"),
+            (no_look_button.click, "none"),
+        ):
+            trigger(
+                look_handler(kind),
+                inputs=[seed_state, look_photo, sketch, reframe_box, *controls],
+                outputs=[seed_state, look_state, face, model_input, status],
+                api_visibility="private",
+                **live,
+            )
         photo.upload(
             from_photo,
-            inputs=[photo, reframe_box, look_state, *sliders],
+            inputs=[photo, reframe_box, look_state, *controls],
             outputs=[sketch, face, model_input, status],
             api_name="photo",
             api_visibility="undocumented",
             **live,
         )
+        # Reset goes through the model's queue, after the runs already asked for: a Reset click can make the last
+        # slider fire `.release` at the same moment, whose run reads the old drawing. Outside the queue, Reset's
+        # new canvas value could land while that run was still reading the canvas (the Sketchpad then stayed
+        # "loading" and ignored strokes), and that run's old face could land after Reset (docs/reliability.md §1).
         reset_button.click(
             reset,
             outputs=[sketch, *sliders, face, model_input, status, photo, look_state, seed_state],
-            queue=False,
             api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="model",
+            show_progress="hidden",
         )
         gr.Button(visible=False).click(
             generate,
-            inputs=[api_sketch, api_attributes, api_reframe, api_look, api_look_photo],
+            inputs=[api_sketch, api_attributes, api_reframe, api_look, api_look_photo, api_editor],
             outputs=[api_face],
             api_name="generate",
             concurrency_limit=1,
             concurrency_id="model",
         )
     demo.queue(max_size=64, default_concurrency_limit=1)
-    demo.editor = editor  # for tests: encode counter and cache
+    demo.editor = editors.pick()  # for tests: the default editor's encode counter and cache
+    demo.editors = editors
     return demo
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Parse ``--model``, load the model once and launch (host/port from GRADIO_SERVER_NAME/GRADIO_SERVER_PORT)."""
+    """Parse ``--model`` / ``--dec_model``, load the models once and launch (host/port from GRADIO_SERVER_NAME /
+    GRADIO_SERVER_PORT)."""
     parser = argparse.ArgumentParser(description="S2FGAN sketch-to-face Gradio app")
     parser.add_argument("--model", default=None, help="save_pretrained folder or Hub id (default: $S2FGAN_MODEL)")
+    parser.add_argument(
+        "--dec_model",
+        default=None,
+        help="an S2F-DEC checkpoint to offer beside --model (then an S2F-DIS one) in an Editor choice; without "
+        "--model and $S2FGAN_MODEL the bundled S2F-DEC is offered when this build ships it",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    model, warning = load_app_model(args.model)
-    build_demo(model, warning).launch()
+    models, warning = load_app_models(args.model, args.dec_model)
+    build_demo(models, warning).launch()
 
 
 if __name__ == "__main__":

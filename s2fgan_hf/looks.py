@@ -21,6 +21,7 @@ latent moved the skin colour at most a third of the way while breaking the lines
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -112,6 +113,13 @@ class LookPrior:
         if mean.shape != (LOOK_SIZE,) or tril.shape != (LOOK_SIZE, LOOK_SIZE) or not torch.isfinite(tril).all():
             raise ValueError(f"{path} is not a look prior (mean [{LOOK_SIZE}], scale_tril [{LOOK_SIZE}, {LOOK_SIZE}])")
         return cls(mean, tril, data.get("source", ""))
+
+
+@functools.lru_cache(maxsize=1)
+def default_look_prior() -> LookPrior:
+    """The packaged prior (``look_prior.json``), read once per process: ``S2FGAN.look_from_seed`` runs on every
+    "New look" click and every seeded API call. ``LookPrior.sample`` never changes it in place."""
+    return LookPrior.load()
 
 
 def _luma_gradients(images: torch.Tensor) -> torch.Tensor:

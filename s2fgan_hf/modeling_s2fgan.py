@@ -30,7 +30,7 @@ from .image_processing import (
     sketch_batch_to_tensor,
     sketch_to_tensor,
 )
-from .looks import LOOK_SIZE, Look, LookFit, LookPrior, fit_look, look_statistics
+from .looks import LOOK_SIZE, Look, LookFit, default_look_prior, fit_look, look_statistics
 from .networks import AttributeDirections, Decoder, ImageEncoder, SketchEncoder, build_editor
 
 
@@ -252,7 +252,7 @@ class S2FGAN(
 
     def look_from_seed(self, seed: int, count: int = 1) -> torch.Tensor:
         """Looks [count, 18] drawn from the training photos' distribution; the same seed gives the same looks."""
-        return LookPrior.load().sample(seed, count)
+        return default_look_prior().sample(seed, count)
 
     def resolve_look(self, look: Look, count: int = 1) -> torch.Tensor | None:
         """``None`` | an int seed | a photo (anything ``encode_image`` takes) | a look tensor [18] / [B, 18]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +71,25 @@ CHROMIUM_ARGS = [
 def launch_chromium(playwright: Any) -> Any:
     """Headless Debian Chromium (Playwright cannot download its own browsers here)."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def app_page(
+    browser: Any, url: str, height: int = 1100, timeout_ms: int = 30_000, settle_ms: int = 1000
+) -> Iterator[tuple[Any, Any]]:
+    """(page, Sketchpad canvas) of the app at ``url`` in a new 1280 x ``height`` page, closed afterwards.
+
+    Waits up to ``timeout_ms`` for the canvas, then ``settle_ms`` more for the guide background to load.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": height})
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        canvas = page.locator("#sketchpad canvas").first
+        canvas.wait_for(state="visible", timeout=timeout_ms)
+        page.wait_for_timeout(settle_ms)
+        yield page, canvas
+    finally:
+        page.close()
 
 
 def _stroke(page: Any, points: list[tuple[float, float]]) -> None:
@@ -144,11 +165,14 @@ class IdleWatch:
         self._clock = time.monotonic
         self.in_flight: set[Any] = set()
         self.last_event = self._clock()
+        self.runs_requested = 0  # queue/join requests: one per model run the page asked for
         page.on("request", self._start)
         page.on("requestfinished", self._end)
         page.on("requestfailed", self._end)
 
     def _start(self, request: Any) -> None:
+        if "queue/join" in request.url:
+            self.runs_requested += 1
         if not any(part in request.url for part in self.IGNORED):
             self.in_flight.add(request)
             self.last_event = self._clock()
@@ -158,15 +182,25 @@ class IdleWatch:
             self.in_flight.discard(request)
             self.last_event = self._clock()
 
-    def wait(self, page: Any, quiet_ms: int = 3000, timeout_ms: int = 240_000) -> None:
-        """Wait until no request was in flight or started for ``quiet_ms`` and the status says "Done"."""
+    def wait(self, page: Any, quiet_ms: int = 3000, timeout_ms: int = 240_000, status: str = "Done") -> None:
+        """Wait until no request was in flight or started for ``quiet_ms`` and the status starts with ``status``."""
         start = self._clock()
         while self._clock() - start < timeout_ms / 1000:
             page.wait_for_timeout(250)
             quiet = not self.in_flight and self._clock() - self.last_event >= quiet_ms / 1000
-            if quiet and status_text(page).startswith("Done"):
+            if quiet and status_text(page).startswith(status):
                 return
-        raise TimeoutError(f"the app did not settle within {timeout_ms} ms")
+        raise TimeoutError(f"the app did not settle within {timeout_ms} ms (status: {status_text(page)[:80]!r})")
+
+    def wait_for_run_request(self, page: Any, since: int, timeout_ms: int = 30_000) -> bool:
+        """Wait until the page has asked for a model run after the first ``since`` (``runs_requested`` before an
+        action); ``False`` if none came within ``timeout_ms``."""
+        start = self._clock()
+        while self.runs_requested <= since:
+            if self._clock() - start >= timeout_ms / 1000:
+                return False
+            page.wait_for_timeout(100)
+        return True
 
 
 def wait_for_stable_face(page: Any, quiet_ms: int = 1500, timeout_ms: int = 30_000) -> str:

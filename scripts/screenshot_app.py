@@ -1,6 +1,6 @@
-"""Take docs/app_screenshot.png: the app with the default model, a face drawn with the mouth, one slider moved.
+"""Take docs/app_screenshot.png: the app with the default model(s), a face drawn with the mouse, one slider moved.
 
-    python scripts/screenshot_app.py [--model PATH_OR_HUB_ID] [--out docs/app_screenshot.png]
+    python scripts/screenshot_app.py [--model PATH_OR_HUB_ID] [--dec_model PATH_OR_HUB_ID] [--out PNG]
 
 Drives headless Debian Chromium the way tests/test_app_browser.py does (needs /usr/bin/chromium and playwright).
 """
@@ -18,34 +18,38 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 import app  # noqa: E402
-from s2fgan_hf.app.editor import load_app_model  # noqa: E402
-from scripts.app_driver import draw_face, free_port, launch_chromium, move_slider, wait_for_stable_face  # noqa: E402
+from s2fgan_hf.app.editor import load_app_models  # noqa: E402
+from scripts.app_driver import (  # noqa: E402
+    app_page,
+    draw_face,
+    free_port,
+    launch_chromium,
+    move_slider,
+    wait_for_stable_face,
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="checkpoint (default: $S2FGAN_MODEL, bundled, or random)")
+    parser.add_argument("--dec_model", default=None, help="an S2F-DEC checkpoint beside --model (as app.py takes)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "app_screenshot.png")
     args = parser.parse_args()
-    model, warning = load_app_model(args.model)
-    demo = app.build_demo(model, warning)
+    models, warning = load_app_models(args.model, args.dec_model)
+    demo = app.build_demo(models, warning)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
     try:
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             try:
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
-                page.goto(url, wait_until="domcontentloaded")
-                canvas = page.locator("#sketchpad canvas").first
-                canvas.wait_for(state="visible", timeout=60_000)
-                page.wait_for_timeout(1500)
-                draw_face(page, canvas)
-                wait_for_stable_face(page)
-                move_slider(page, 0, presses=6)  # Smiling +1.5
-                page.wait_for_timeout(2500)
-                wait_for_stable_face(page)
-                args.out.parent.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(args.out), full_page=True)
+                with app_page(browser, url, height=1000, timeout_ms=60_000, settle_ms=1500) as (page, canvas):
+                    draw_face(page, canvas)
+                    wait_for_stable_face(page)
+                    move_slider(page, 0, presses=6)  # Smiling +1.5
+                    page.wait_for_timeout(2500)
+                    wait_for_stable_face(page)
+                    args.out.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(args.out), full_page=True)
             finally:
                 browser.close()
     finally:

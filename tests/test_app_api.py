@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,16 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("app_files")
 
 
+@contextmanager
+def serve(demo) -> Iterator[tuple[object, Client]]:
+    """(demo, client) for ``demo`` launched on a free local port; closed afterwards."""
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
+    try:
+        yield demo, Client(url, verbose=False)
+    finally:
+        demo.close()
+
+
 @pytest.fixture(scope="module")
 def running(files: Path) -> Iterator[tuple[object, Client]]:
     """(demo, client) for the app on a tiny model given through $S2FGAN_MODEL, as a user would."""
@@ -41,12 +52,21 @@ def running(files: Path) -> Iterator[tuple[object, Client]]:
         else:
             os.environ["S2FGAN_MODEL"] = old
     assert warning is None and model.config.image_size == 32
-    demo = app.build_demo(model, warning)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=free_port(), quiet=True)
-    try:
-        yield demo, Client(url, verbose=False)
-    finally:
-        demo.close()
+    with serve(app.build_demo(model, warning)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def two_editors(files: Path) -> Iterator[tuple[object, Client]]:
+    """(demo, client) for the app on a tiny S2F-DIS model and the same networks with an S2F-DEC editor
+    (``python app.py --model ... --dec_model ...``)."""
+    import app
+    from s2fgan_hf.app.editor import load_app_models
+
+    models, warning = load_app_models(save_tiny_model(files / "dis"), save_tiny_model(files / "dec", "dec"))
+    assert list(models) == ["dis", "dec"] and warning is None
+    with serve(app.build_demo(models, warning)) as running:
+        yield running
 
 
 def _pixels(path: str) -> np.ndarray:
@@ -57,7 +77,9 @@ def test_generate_endpoint_is_documented(running: tuple[object, Client]) -> None
     _, client = running
     info = client.view_api(return_format="dict", print_info=False)
     params = [p["parameter_name"] for p in info["named_endpoints"]["/generate"]["parameters"]]
-    assert params == ["sketch", "attributes", "reframe", "look", "look_photo"]
+    assert params == ["sketch", "attributes", "reframe", "look", "look_photo", "editor"]
+    editor = info["named_endpoints"]["/generate"]["parameters"][-1]
+    assert editor["parameter_has_default"] and editor["parameter_default"] == "dis"
     assert "/draw" not in info["named_endpoints"]  # the UI's live event is callable but undocumented
 
 
@@ -133,9 +155,9 @@ def test_non_finite_attributes_over_raw_http_give_clear_messages(running: tuple[
     with save_sketch(face_strokes(), files / "face_raw.png").open("rb") as f:
         uploaded = httpx.post(client.src.rstrip("/") + "/gradio_api/upload", files={"files": ("f.png", f)}).json()
     sketch = json.dumps({"path": uploaded[0], "meta": {"_type": "gradio.FileData"}})
-    reply = _raw_call(client, "generate", sketch + ', {"Smiling": 1e400}, true, null, null')
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": 1e400}, true, null, null, null')
     assert "attribute 'Smiling' must be a finite number, got inf; slider range [-4, 4]" in reply, reply
-    reply = _raw_call(client, "generate", sketch + ', {"Smiling": NaN}, true, null, null')
+    reply = _raw_call(client, "generate", sketch + ', {"Smiling": NaN}, true, null, null, null')
     assert "attribute 'Smiling' must be a finite number, got nan; slider range [-4, 4]" in reply, reply
 
 
@@ -149,7 +171,7 @@ def test_slider_values_the_ui_never_sends_are_named(running: tuple[object, Clien
         ("abc", "must be a number in this model's slider range [-4, 4], got 'abc'"),
         (99, "= 99 is outside this model's slider range [-4, 4]"),
     ):
-        face, _, status = client.predict(value, True, bad, *zeros, api_name="/draw")
+        face, _, status = client.predict(value, True, bad, *zeros, "dis", api_name="/draw")
         assert face is None and f"attribute {first!r} {message}" in status, status
 
 
@@ -168,7 +190,7 @@ def test_sixteen_concurrent_requests(running: tuple[object, Client], files: Path
 def _canvas(client: Client, background: Path | None, layer: Path, attributes: list[float]) -> tuple:
     value = {"background": handle_file(background) if background else None, "layers": [handle_file(layer)]}
     value["composite"] = handle_file(background or layer)
-    return client.predict(value, True, *attributes, api_name="/draw")
+    return client.predict(value, True, *attributes, "dis", api_name="/draw")  # undocumented: every value is sent
 
 
 def test_guide_never_reaches_the_model(running: tuple[object, Client], files: Path) -> None:
@@ -190,6 +212,7 @@ def test_guide_never_reaches_the_model(running: tuple[object, Client], files: Pa
         {"background": handle_file(guide), "layers": [], "composite": handle_file(guide)},
         True,
         *zeros,
+        "dis",
         api_name="/draw",
     )
     assert empty[0] is None and "The canvas is empty" in empty[2]
@@ -210,14 +233,61 @@ def test_broken_photo_upload_gives_a_message(running: tuple[object, Client], fil
     demo, client = running
     broken = files / "photo.jpg"
     broken.write_bytes(b"\xff\xd8\xff not a jpeg at all")
-    result = client.predict(handle_file(broken), True, *[0.0] * len(demo.editor.attribute_names), api_name="/photo")
+    zeros = [0.0] * len(demo.editor.attribute_names)
+    result = client.predict(handle_file(broken), True, *zeros, "dis", api_name="/photo")
     assert "could not be read as an image" in result[-1]
 
 
 def test_photo_upload_fills_the_canvas(running: tuple[object, Client]) -> None:
     demo, client = running
     photo = Path(__file__).parent / "fixtures" / "data" / "celebamask_hq" / "CelebA-HQ-img" / "0.jpg"
-    result = client.predict(handle_file(photo), True, *[0.0] * len(demo.editor.attribute_names), api_name="/photo")
+    zeros = [0.0] * len(demo.editor.attribute_names)
+    result = client.predict(handle_file(photo), True, *zeros, "dis", api_name="/photo")
     canvas, face, _, status = result
     assert status.startswith("Done") and face is not None
     assert len(canvas["layers"]) == 1
+
+
+def test_generate_takes_an_editor(two_editors: tuple[object, Client], files: Path) -> None:
+    _, client = two_editors
+    sketch = handle_file(save_sketch(face_strokes(), files / "face_editor.png"))
+    smiling = {"Smiling": 2.5}
+    default = _pixels(client.predict(sketch, smiling, True, api_name="/generate"))
+    dis = _pixels(client.predict(sketch, smiling, True, None, None, "dis", api_name="/generate"))
+    dec = _pixels(client.predict(sketch, smiling, True, None, None, "dec", api_name="/generate"))
+    assert np.array_equal(default, dis) and not np.array_equal(dis, dec)  # "dis" is the default
+    assert np.array_equal(_pixels(client.predict(sketch, smiling, editor="dec", api_name="/generate")), dec)
+    plain = [client.predict(sketch, None, True, None, None, name, api_name="/generate") for name in ("dis", "dec")]
+    assert np.array_equal(*map(_pixels, plain))  # no edit: the same networks draw the same face
+    looked = client.predict(sketch, smiling, True, 3, None, "dec", api_name="/generate")
+    assert not np.array_equal(_pixels(looked), dec)
+    for bad in ("DEC", "xyz", ""):
+        with pytest.raises(Exception, match=rf"unknown editor '{bad}'; this app's editors: 'dis' \(S2F-DIS\), 'dec'"):
+            client.predict(sketch, None, True, None, None, bad, api_name="/generate")
+
+
+def test_an_editor_the_app_lacks_is_named(running: tuple[object, Client], files: Path) -> None:
+    _, client = running
+    sketch = handle_file(save_sketch(face_strokes(), files / "face_no_dec.png"))
+    assert client.predict(sketch, None, True, None, None, "dis", api_name="/generate")
+    with pytest.raises(Exception, match=r"this app has no S2F-DEC model; its editors: 'dis' \(S2F-DIS\)"):
+        client.predict(sketch, None, True, None, None, "dec", api_name="/generate")
+
+
+def test_the_editor_switches_the_rendering_model(two_editors: tuple[object, Client], files: Path) -> None:
+    demo, client = two_editors
+    names = demo.editor.attribute_names
+    layer = save_layer(face_strokes(scale=0.9), files / "layer_editor.png")
+    shifts = [3.0] + [0.0] * (len(names) - 1)
+    value = {"background": None, "layers": [handle_file(layer)], "composite": handle_file(layer)}
+    calls = demo.editors.pick("dec").encode_calls
+    dis = client.predict(value, True, *shifts, "dis", api_name="/draw")
+    dec = client.predict(value, True, *shifts, "dec", api_name="/draw")
+    assert dis[2].endswith("; S2F-DIS).") and dec[2].endswith("; S2F-DEC).")
+    assert not np.array_equal(_pixels(dis[0]), _pixels(dec[0]))
+    assert np.array_equal(_pixels(dis[1]), _pixels(dec[1]))  # the same sketch reaches both models
+    assert demo.editors.pick("dec").encode_calls == calls + 1  # each editor caches its own sketch latents
+    again = client.predict(value, True, *shifts, "dec", api_name="/draw")
+    assert "cached" in again[2] and demo.editors.pick("dec").encode_calls == calls + 1
+    with pytest.raises(Exception, match=r"'nope' .* is not in the list of choices: \['dis', 'dec'\]"):
+        client.predict(value, True, *shifts, "nope", api_name="/draw")  # the radio's own check

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from s2fgan_hf.commands import main
+from tests.app_helpers import save_tiny_model
 
 
 @pytest.fixture
@@ -61,3 +62,47 @@ def test_generate_with_a_look_seed_or_photo(saved_model, sketch_files, tmp_path,
     assert main([*base, str(tmp_path / "photo_look.png"), "--look", str(photo)]) == 0
     assert main([*base, str(tmp_path / "x.png"), "--look", "missing.jpg"]) == 2
     assert "--look photo not found: missing.jpg" in capsys.readouterr().err
+
+
+@pytest.fixture
+def saved_dec_model(tmp_path):
+    """A tiny S2F-DEC checkpoint: the tiny model's networks with a random (not identity) S2F-DEC editor."""
+    return save_tiny_model(tmp_path / "dec", "dec")
+
+
+def test_generate_with_an_editor(saved_model, saved_dec_model, sketch_files, tmp_path, capsys, monkeypatch):
+    base = ["generate", str(sketch_files[0]), "--attr", "Smiling=2", "-o"]
+    assert main([*base, str(tmp_path / "dis.png"), "--model", str(saved_model), "--editor", "dis"]) == 0
+    assert main([*base, str(tmp_path / "dec.png"), "--model", str(saved_dec_model), "--editor", "dec"]) == 0
+    dis, dec = (np.asarray(Image.open(tmp_path / f"{name}.png")) for name in ("dis", "dec"))
+    assert not np.array_equal(dis, dec)  # same networks, another editor
+    assert main([*base, str(tmp_path / "x.png"), "--model", str(saved_model), "--editor", "dec"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --model ") and "is an S2F-DIS checkpoint" in err
+    assert "editor 'dec' needs an S2F-DEC one" in err and "\n" not in err.strip()
+    monkeypatch.setenv("S2FGAN_MODEL", str(saved_dec_model))
+    assert main([*base, str(tmp_path / "env.png"), "--editor", "dec"]) == 0  # $S2FGAN_MODEL is checked the same way
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "env.png")), dec)
+    with pytest.raises(SystemExit):
+        main([*base, str(tmp_path / "x.png"), "--editor", "S2F-DEC"])  # argparse names the choices
+
+
+def test_the_editor_picks_the_bundled_checkpoint(saved_model, saved_dec_model, sketch_files, tmp_path, monkeypatch):
+    import s2fgan_hf.loading as loading
+
+    monkeypatch.delenv("S2FGAN_MODEL", raising=False)
+    monkeypatch.setattr(loading, "_bundled", {"default": saved_model}.get)  # a build without S2F-DEC
+    base = ["generate", str(sketch_files[0]), "-o", str(tmp_path / "face.png")]
+    assert main(base) == 0
+    assert main([*base, "--editor", "dec"]) == 2
+    monkeypatch.setattr(loading, "_bundled", {"default": saved_model, "dec": saved_dec_model}.get)
+    assert main([*base, "--editor", "dec"]) == 0
+
+
+def test_evaluate_accepts_an_editor(saved_model, tmp_path, capsys):
+    from s2fgan_hf.commands.dispatch import build_parser
+
+    args = build_parser().parse_args(["evaluate", "--data", "d", "--editor", "dec", "--model", str(saved_model)])
+    assert args.editor == "dec"
+    code = main(["evaluate", "--data", str(tmp_path), "--model", str(saved_model), "--editor", "dec", "-o", "x"])
+    assert code == 2 and "is an S2F-DIS checkpoint" in capsys.readouterr().err

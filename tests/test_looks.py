@@ -10,7 +10,15 @@ import torch
 from PIL import Image
 
 from s2fgan_hf.loading import load_model
-from s2fgan_hf.looks import LOOK_SIZE, LookFit, LookPrior, fit_look, look_statistics, region_weights
+from s2fgan_hf.looks import (
+    LOOK_SIZE,
+    LookFit,
+    LookPrior,
+    default_look_prior,
+    fit_look,
+    look_statistics,
+    region_weights,
+)
 
 PHOTOS = Path(__file__).parent / "fixtures" / "data" / "celebamask_hq" / "CelebA-HQ-img"
 
@@ -53,6 +61,21 @@ def test_the_prior_is_seeded_and_round_trips(tmp_path):
     (tmp_path / "bad.json").write_text('{"mean": [0], "scale_tril": [[1]]}')
     with pytest.raises(ValueError, match="not a look prior"):
         LookPrior.load(tmp_path / "bad.json")
+
+
+def test_the_packaged_prior_is_read_once(monkeypatch, tiny_model):
+    reads = []
+    load = LookPrior.load.__func__
+    monkeypatch.setattr(LookPrior, "load", classmethod(lambda cls, *a, **k: reads.append(1) or load(cls, *a, **k)))
+    default_look_prior.cache_clear()
+    try:
+        first = tiny_model.look_from_seed(5)
+        mean = default_look_prior().mean.clone()
+        assert torch.equal(tiny_model.look_from_seed(5), first) and tiny_model.look_from_seed(6).shape == first.shape
+        assert len(reads) == 1
+        assert torch.equal(default_look_prior().mean, mean)  # sampling leaves the shared prior as it was
+    finally:
+        default_look_prior.cache_clear()
 
 
 def test_a_look_moves_the_colours_and_keeps_attribute_scores(bundled, real_sketches):

@@ -1,4 +1,5 @@
-"""Unit tests of the app's sketch handling: stroke extraction, empty/all-black detection, re-framing, the cache."""
+"""Unit tests of the app's sketch handling (stroke extraction, empty/all-black detection, re-framing, the cache) and
+of its model session (loading, the choice of editor)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from s2fgan_hf.app.canvas import (
     strokes_from_editor,
     strokes_from_image,
 )
-from s2fgan_hf.app.editor import FaceEditor, load_app_model
+from s2fgan_hf.app.editor import EditorChoice, FaceEditor, load_app_model, load_app_models
 from scripts.app_driver import face_strokes
+from tests.app_helpers import save_tiny_model
 
 FRAMING = Framing(center_x=0.5, center_y=0.55, width=0.6, height=0.7)
 
@@ -123,10 +125,52 @@ def test_face_editor_caches_latents_and_validates_attributes() -> None:
 
 def test_random_fallback_only_without_any_source(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.delenv("S2FGAN_MODEL", raising=False)
-    monkeypatch.setattr("s2fgan_hf.loading.bundled_model_path", lambda: None)  # as before a checkpoint ships
+    monkeypatch.setattr("s2fgan_hf.loading.bundled_model_path", lambda editor="dis": None)  # no checkpoint ships
     model, warning = load_app_model()
     assert warning and "RANDOMLY INITIALISED" in warning and model.config.image_size == 64
     with pytest.raises(
         (OSError, ValueError)
     ):  # an explicit source that does not load is an error, not a silent fallback
         load_app_model(tmp_path / "missing")
+
+
+def test_the_app_offers_every_bundled_editor_or_the_named_models(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import s2fgan_hf.loading as loading
+
+    dis, dec = save_tiny_model(tmp_path / "dis"), save_tiny_model(tmp_path / "dec", "dec")
+    monkeypatch.delenv("S2FGAN_MODEL", raising=False)
+    monkeypatch.setattr(loading, "_bundled", {"default": dis, "dec": dec}.get)
+    models, warning = load_app_models()
+    assert list(models) == ["dis", "dec"] and warning is None
+    assert [m.config.variant for m in models.values()] == ["dis", "dec"]
+    assert list(load_app_models(dis)[0]) == ["dis"]  # one named model: only that one
+    assert list(load_app_models(dec)[0]) == ["dec"]
+    monkeypatch.setenv("S2FGAN_MODEL", str(dis))
+    assert list(load_app_models()[0]) == ["dis"]
+    assert list(load_app_models(None, dec)[0]) == ["dis", "dec"]  # $S2FGAN_MODEL beside --dec_model
+    with pytest.raises(ValueError, match="is an S2F-DIS checkpoint .*editor 'dec' needs an S2F-DEC one"):
+        load_app_models(dis, dis)
+    with pytest.raises(ValueError, match="is an S2F-DEC checkpoint .*editor 'dis' needs an S2F-DIS one"):
+        load_app_models(dec, dec)
+    monkeypatch.delenv("S2FGAN_MODEL")
+    monkeypatch.setattr(loading, "_bundled", {"default": dis}.get)  # a build without S2F-DEC
+    assert list(load_app_models()[0]) == ["dis"]
+
+
+def test_editor_choice_checks_its_models_and_names_its_editors(tmp_path) -> None:
+    dis = S2FGAN.from_pretrained(str(save_tiny_model(tmp_path / "dis")))
+    dec = S2FGAN.from_pretrained(str(save_tiny_model(tmp_path / "dec", "dec")))
+    choice = EditorChoice({"dec": dec, "dis": dis})
+    assert choice.default == "dis" and choice.choices == [("S2F-DEC", "dec"), ("S2F-DIS", "dis")]
+    assert choice.pick().model is dis and choice.pick("dec").model is dec and choice.pick("dec").label == "S2F-DEC"
+    with pytest.raises(SketchError, match=r"unknown editor 3; this app's editors: 'dec' \(S2F-DEC\), 'dis'"):
+        choice.pick(3)
+    only = EditorChoice(dec)
+    assert len(only) == 1 and only.default == "dec" and list(only) == ["dec"]
+    with pytest.raises(SketchError, match=r"this app has no S2F-DIS model; its editors: 'dec' \(S2F-DEC\)"):
+        only.pick("dis")
+    with pytest.raises(ValueError, match="the model given as editor 'dec' is an S2F-DIS one"):
+        EditorChoice({"dis": dis, "dec": dis})
+    other = S2FGAN(S2FGANConfig.from_preset("tiny-32", attribute_names=("Smiling",))).with_editor("dec")
+    with pytest.raises(ValueError, match="other attributes or another slider range"):
+        EditorChoice({"dis": dis, "dec": other})

@@ -2,6 +2,7 @@
 
 ``FaceEditor`` keeps the latents of recent sketches, keyed by a hash of the processed sketch tensor, so moving an
 attribute slider only re-runs ``edit`` and ``decode``; the sketch encoder runs once per distinct sketch.
+``EditorChoice`` holds one ``FaceEditor`` per attribute editor (S2F-DIS, S2F-DEC) when the app has both.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from PIL import Image
 
 from ..config import S2FGANConfig
 from ..image_processing import crop_and_resize, pil_to_unit_tensor, signed_batch_to_pils, sketch_to_tensor
-from ..loading import MODEL_ENV, load_model
+from ..loading import BUNDLED_EDITORS, MODEL_ENV, bundled_editors, editor_label, load_model
 from ..modeling_s2fgan import S2FGAN
 from .canvas import Framing, SketchError, check_strokes, mask_to_image, reframe
 
@@ -50,6 +51,75 @@ def load_app_model(model: str | os.PathLike | None = None) -> tuple[S2FGAN, str 
     logger.warning(warning)
     torch.manual_seed(0)
     return S2FGAN(S2FGANConfig.from_preset(FALLBACK_PRESET)).eval(), warning
+
+
+def load_app_models(
+    model: str | os.PathLike | None = None, dec_model: str | os.PathLike | None = None
+) -> tuple[dict[str, S2FGAN], str | None]:
+    """The app's models by editor (``{"dis": ..., "dec": ...}``, S2F-DIS first) and a warning to show, if any.
+
+    With ``dec_model``, ``model`` (or ``$S2FGAN_MODEL``, or the bundled checkpoint) must be an S2F-DIS checkpoint
+    and ``dec_model`` an S2F-DEC one (a ``ValueError`` otherwise). Without it, no ``model`` and no ``$S2FGAN_MODEL``
+    mean every bundled editor (S2F-DIS, and S2F-DEC where this build ships it); a given model is the only one,
+    under its own ``config.variant``. The random fallback of ``load_app_model`` is the only model too.
+    """
+    if dec_model:
+        return {"dis": load_model(model, editor="dis"), "dec": load_model(dec_model, editor="dec")}, None
+    first, warning = load_app_model(model)
+    models = {first.config.variant: first}
+    if warning is None and not model and not os.environ.get(MODEL_ENV):
+        models.update({name: load_model(editor=name) for name in bundled_editors() if name not in models})
+    return models, warning
+
+
+class EditorChoice:
+    """The app's models, one ``FaceEditor`` each (each with its own latent cache), by editor name.
+
+    Args:
+        models: ``{editor name: model}`` with each model's ``config.variant`` as its name, or one model. They must
+            share the attribute names and range (the app has one set of sliders).
+        framing: the training framing used when ``reframe=True``.
+    """
+
+    def __init__(self, models: Mapping[str, S2FGAN] | S2FGAN, framing: Framing | None = None) -> None:
+        if isinstance(models, S2FGAN):
+            models = {models.config.variant: models}
+        if not models:
+            raise ValueError("the app needs at least one model")
+        for name, model in models.items():
+            if model.config.variant != name:
+                raise ValueError(f"the model given as editor {name!r} is an {editor_label(model.config.variant)} one")
+        first = next(iter(models.values()))
+        for name, model in models.items():
+            if (model.attribute_names, model.attribute_range) != (first.attribute_names, first.attribute_range):
+                raise ValueError(
+                    f"the {editor_label(name)} model has other attributes or another slider range than the "
+                    f"{editor_label(first.config.variant)} model; the app's sliders need the same ones"
+                )
+        self.editors = {name: FaceEditor(model, framing) for name, model in models.items()}
+        self.default = "dis" if "dis" in self.editors else next(iter(self.editors))
+
+    def __len__(self) -> int:
+        return len(self.editors)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.editors)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(label, name) pairs for a radio: ``[("S2F-DIS", "dis"), ("S2F-DEC", "dec")]``."""
+        return [(editor_label(name), name) for name in self.editors]
+
+    def pick(self, name: Any = None) -> FaceEditor:
+        """The ``FaceEditor`` of editor ``name`` (``None``: the default one); a ``SketchError`` naming the editors
+        this app has if it has no such editor."""
+        name = self.default if name is None else name
+        if isinstance(name, str) and name in self.editors:
+            return self.editors[name]
+        here = ", ".join(f"{n!r} ({editor_label(n)})" for n in self.editors)
+        if isinstance(name, str) and name in BUNDLED_EDITORS:
+            raise SketchError(f"this app has no {editor_label(name)} model; its editors: {here}")
+        raise SketchError(f"unknown editor {name!r}; this app's editors: {here}")
 
 
 @dataclass
@@ -81,6 +151,11 @@ class FaceEditor:
     @property
     def attribute_names(self) -> tuple[str, ...]:
         return self.model.attribute_names
+
+    @property
+    def label(self) -> str:
+        """The paper's name of the model's attribute editor: ``"S2F-DIS"`` or ``"S2F-DEC"``."""
+        return editor_label(self.model.config.variant)
 
     def model_sketch(self, strokes: np.ndarray, reframe_strokes: bool = True) -> torch.Tensor:
         """Stroke mask -> the model's sketch tensor [1, 1, size, size] (+1 paper, -1 ink). Checks the strokes."""

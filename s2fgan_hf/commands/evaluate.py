@@ -7,9 +7,9 @@ import json
 import shlex
 from pathlib import Path
 
-from ..loading import MODEL_ENV
 from .inputs import (
     InputError,
+    add_model_arguments,
     check_device,
     check_input_folder,
     load_model_checked,
@@ -20,7 +20,7 @@ from .inputs import (
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("evaluate", help="measure reconstruction, realism, attribute editing and identity")
-    p.add_argument("--model", default=None, help=f"S2FGAN folder or Hub id (default: ${MODEL_ENV} or bundled)")
+    add_model_arguments(p)
     p.add_argument("--data", type=Path, required=True, help="a folder written by `s2fgan prepare-data`")
     p.add_argument("--split", default="test", help="split of the folder to use: train, test or all (default: test)")
     p.add_argument("--classifier", default=None, help="AttributeClassifier folder or Hub id (default: bundled)")
@@ -42,7 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--drawing-attributes", type=Path, default=None, help="CelebA-style attribute CSV of the photos")
     p.add_argument("--drawing-crop", type=float, default=1.0, help="centred fraction of drawings/photos to keep")
     p.add_argument("--freehand", type=Path, default=None, help="a folder of unlabelled drawings: grid only")
-    p.add_argument("--device", default="cpu")
     p.add_argument("-o", "--output", type=Path, default=Path("evaluation"), help="output folder")
     p.set_defaults(func=run)
 
@@ -50,7 +49,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def command_line(args: argparse.Namespace) -> str:
     """The ``s2fgan evaluate`` command that reproduces this run (every setting that changes the numbers)."""
     parts = ["s2fgan", "evaluate"]
-    for flag, value in (("--model", args.model), ("--classifier", args.classifier), ("--data", args.data)):
+    for flag, value in (
+        ("--model", args.model),
+        ("--editor", args.editor),
+        ("--classifier", args.classifier),
+        ("--data", args.data),
+    ):
         if value is not None:
             parts += [flag, str(value)]
     parts += ["--split", args.split]
@@ -86,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from ..evaluation.grids import attribute_sweep_grid
     from ..evaluation.harness import evaluate, results_to_markdown
     from ..evaluation.held_out_sets import SET_STYLES, styled_set
-    from ..loading import bundled_classifier_path
+    from ..loading import BUNDLED_EDITORS, DEFAULT_EDITOR, bundled_classifier_path
 
     # Checks that need no model first, and the output folder before an evaluation that can take hours.
     check_input_folder(args.data, "--data")
@@ -99,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     if classifier_source is None:
         raise InputError("no attribute classifier given and none is bundled; pass --classifier")
     writable_folder(args.output, "-o")
-    model = load_model_checked(args.model, args.device)
+    model = load_model_checked(args.model, args.device, editor=args.editor)
     try:
         classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)
     except (OSError, ValueError) as error:
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     results = evaluate(
         model, classifier, loader, attributes=args.attributes, strengths=args.strengths, total=len(loader)
     )
-    results["model"] = str(args.model or "default")
+    results["model"] = str(args.model or BUNDLED_EDITORS[args.editor or DEFAULT_EDITOR])  # the bundled folder
     results["command"] = command_line(args)
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(results, indent=2))

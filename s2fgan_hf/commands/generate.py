@@ -1,4 +1,5 @@
-"""``s2fgan generate SKETCH [SKETCH...] --attr Smiling=1.5 --look SEED|PHOTO --model PATH_OR_HUB_ID -o OUT``."""
+"""``s2fgan generate SKETCH [SKETCH...] --attr Smiling=1.5 --look SEED|PHOTO --model PATH_OR_HUB_ID --editor dis|dec
+-o OUT``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..loading import MODEL_ENV
-from .inputs import InputError, check_device, check_input_files, load_model_checked, writable_folder
+from .inputs import (
+    InputError,
+    add_model_arguments,
+    check_device,
+    check_input_files,
+    load_model_checked,
+    writable_folder,
+)
 
 # An -o ending in one of these names a single image file; anything else is a folder.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
@@ -47,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="hair colour, skin tone and lighting: an integer seed (a look drawn from the training photos) or a "
         "face photo that lends its look; the lines still follow the sketch",
     )
-    p.add_argument("--model", default=None, help=f"local folder or Hub id (default: ${MODEL_ENV} or bundled)")
+    add_model_arguments(p, "local folder or Hub id")
     p.add_argument(
         "-o",
         "--output",
@@ -55,7 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         required=True,
         help="output image file (.png/.jpg, one sketch only) or folder (gets <sketch name>_face.png per sketch)",
     )
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
     p.set_defaults(func=run)
 
 
@@ -93,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     targets = output_paths(args.sketches, args.output)
     check_device(args.device)
     writable_folder(targets[0].parent, "-o")
-    model = load_model_checked(args.model, args.device)
+    model = load_model_checked(args.model, args.device, editor=args.editor)
     attributes = dict(args.attr)
     try:
         model.attribute_vector(attributes)

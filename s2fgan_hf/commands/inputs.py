@@ -6,6 +6,7 @@ from; the dispatcher in :mod:`s2fgan_hf.commands.dispatch` prints it as ``error:
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from collections.abc import Iterable
@@ -39,19 +40,37 @@ def check_device(name: str, flag: str = "--device") -> str:
     return name
 
 
-def load_model_checked(model: str | None, device: str, flag: str = "--model") -> S2FGAN:
-    """:func:`s2fgan_hf.loading.load_model`, with a missing or unloadable model turned into an :class:`InputError`."""
+def add_model_arguments(parser: argparse.ArgumentParser, what: str = "S2FGAN folder or Hub id") -> None:
+    """``--model``, ``--editor`` and ``--device``: the options of every subcommand that loads an ``S2FGAN`` (read
+    them with :func:`load_model_checked`)."""
+    from ..loading import BUNDLED_EDITORS, DEFAULT_EDITOR, MODEL_ENV, editor_label
+
+    parser.add_argument("--model", default=None, help=f"{what} (default: ${MODEL_ENV} or bundled)")
+    names = ", ".join(f"{name} ({editor_label(name)})" for name in BUNDLED_EDITORS)
+    parser.add_argument(
+        "--editor",
+        choices=tuple(BUNDLED_EDITORS),
+        default=None,
+        help=f"attribute editor: {names}; picks the bundled checkpoint, or checks that --model / ${MODEL_ENV} has "
+        f"that editor (default: any; the bundled {editor_label(DEFAULT_EDITOR)})",
+    )
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+
+
+def load_model_checked(model: str | None, device: str, flag: str = "--model", editor: str | None = None) -> S2FGAN:
+    """:func:`s2fgan_hf.loading.load_model`, with a missing or unloadable model, or one whose editor is not
+    ``editor``, turned into an :class:`InputError`."""
     from ..hub import CheckpointError
-    from ..loading import MODEL_ENV, load_model
+    from ..loading import MODEL_ENV, editor_label, load_model
 
     if model:
         source, hint = f"{flag} {model!r}", f"; leave {flag} out to use the bundled model"
     elif os.environ.get(MODEL_ENV):
         source, hint = f"${MODEL_ENV}={os.environ[MODEL_ENV]!r}", f"; unset {MODEL_ENV} to use the bundled model"
     else:
-        source, hint = "bundled model", ""
+        source, hint = "bundled model" if editor is None else f"bundled {editor_label(editor)} model", ""
     try:
-        return load_model(model, device=device)
+        return load_model(model, device=device, editor=editor)
     except FileNotFoundError as error:
         raise InputError(f"{source}: {one_line(error)}{hint}") from error
     except (OSError, ValueError, CheckpointError) as error:
