@@ -96,9 +96,10 @@ BURST = [
     [(0.5, 0.47), (0.48, 0.6), (0.52, 0.61)],
     [(0.3, 0.72), (0.4, 0.78), (0.5, 0.8), (0.6, 0.78), (0.7, 0.72)],
 ]
-# A 1-in-4 race is caught by 8 bursts with 90 % probability and by 4 with 68 %. A burst takes ~50 s on the loaded
-# 2-core machine, so the suite runs 4 (it must stay under 10 minutes); S2FGAN_BURST_REPEATS=8 runs the full check.
-BURST_REPEATS = int(os.environ.get("S2FGAN_BURST_REPEATS", "4"))
+# A 1-in-4 race is caught by 8 bursts with 90 % probability and by 2 with 44 %. A burst takes ~50 s on the loaded
+# 2-core machine: with 4 the whole suite took 10.6 min on a clean clone, over its 10-minute budget, so it runs 2;
+# S2FGAN_BURST_REPEATS=8 runs the full check (16 of 16 bursts passed after the Reset fix, docs/reliability.md §1).
+BURST_REPEATS = int(os.environ.get("S2FGAN_BURST_REPEATS", "2"))
 
 
 def reset_and_settle(page, idle: IdleWatch) -> None:
