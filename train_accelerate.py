@@ -258,12 +258,16 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
     weights = args.resolve_loss_weights(config.variant)
     step_config = args.step_config(weights)
     record = run_record(args, config, weights)  # training_args.json of every checkpoint and of final/
+    frozen: tuple[torch.nn.Module, ...] = ()  # the networks a stage keeps as they are (TrainConfig: one stage at most)
     if args.freeze_photo_branch:
         if not generator.attribute_mapping.supports_frozen_photo_branch:
             raise ValueError(f"--freeze_photo_branch: the {config.variant!r} editor has no frozen-photo-branch stage")
-        photo_branch = (generator.image_encoder, generator.decoder, generator.attribute_directions)
-        for module in (*photo_branch, generator.attribute_mapping):
-            module.requires_grad_(False)
+        frozen = (
+            generator.image_encoder,
+            generator.decoder,
+            generator.attribute_directions,
+            generator.attribute_mapping,
+        )
     if args.train_editor_only:
         if not generator.attribute_mapping.edits_in_training:
             raise ValueError(
@@ -271,8 +275,8 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
                 "the full schedule); use it with --variant dec"
             )
         frozen = (generator.sketch_encoder, generator.image_encoder, generator.decoder, generator.attribute_directions)
-        for module in frozen:
-            module.requires_grad_(False)
+    for module in frozen:
+        module.requires_grad_(False)
     perceptual = build_perceptual_loss(
         args.perceptual_loss if weights.perceptual > 0 and not args.train_editor_only else "none",
         args.perceptual_weights,

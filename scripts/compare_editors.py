@@ -7,7 +7,8 @@
 Reads each folder's ``results.json`` (sliders on held-out sketches) and ``branches.json`` (both branches per
 drawing style) and writes ``comparison.md`` and ``comparison.json``: the edits (present rates at the extreme
 strengths, switch-on/off rates, other attributes kept, identity, latent move and cycle error), the realism and
-sharpness of edited faces, and the unedited sketch faces per style.
+sharpness of edited faces, and the unedited sketch faces per style; and ``freehand.jpg``, the folders'
+``grid_freehand.png`` stacked in the same order (the freehand sketches edited by each model), when they all have one.
 """
 
 from __future__ import annotations
@@ -96,6 +97,23 @@ def style_rows(runs: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def stack_grids(folders: list[Path], name: str, out: Path) -> bool:
+    """Stack each folder's ``name`` image top to bottom into ``out`` (JPEG); ``False`` if a folder lacks it."""
+    from PIL import Image
+
+    paths = [folder / name for folder in folders]
+    if not all(p.is_file() for p in paths):
+        return False
+    grids = [Image.open(p).convert("RGB") for p in paths]
+    canvas = Image.new("RGB", (max(g.width for g in grids), sum(g.height for g in grids)), "white")
+    top = 0
+    for grid in grids:
+        canvas.paste(grid, (0, top))
+        top += grid.height
+    canvas.save(out, quality=85)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", type=Path, nargs="+", help="`s2fgan evaluate` output folders")
@@ -132,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "comparison.md").write_text(text)
     (args.output / "comparison.json").write_text(json.dumps(runs, indent=2))
+    stack_grids(args.folders, "grid_freehand.png", args.output / "freehand.jpg")
     print(text)
     return 0
 

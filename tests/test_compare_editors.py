@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier
 from s2fgan_hf.evaluation.harness import evaluate
@@ -28,6 +29,7 @@ def test_compare_editors_writes_one_row_per_model(tiny_model, stroke_sketch, tmp
         res["command"] = f"s2fgan evaluate --model {label}"
         (tmp_path / label).mkdir()
         (tmp_path / label / "results.json").write_text(json.dumps(res))
+        Image.new("RGB", (40, 20), "white").save(tmp_path / label / "grid_freehand.png")
     done = subprocess.run(
         [sys.executable, str(SCRIPT), tmp_path / "dis", tmp_path / "dec", "--labels", "S2F-DIS", "S2F-DEC",
          "-o", tmp_path / "out"],
@@ -39,3 +41,4 @@ def test_compare_editors_writes_one_row_per_model(tiny_model, stroke_sketch, tmp
         assert f"| {name} | S2F-DIS |" in table and f"| {name} | S2F-DEC |" in table
     assert "| S2F-DEC | " in table and "edited +2: Fréchet distance" in table
     assert "`s2fgan evaluate --model dec`" in table
+    assert Image.open(tmp_path / "out" / "freehand.jpg").size == (40, 40)  # both grids, stacked

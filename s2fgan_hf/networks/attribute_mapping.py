@@ -183,6 +183,6 @@ class AttributeMappingNetwork(AttributeEditor):
             "edit": decomposition_edit_loss(scores_edited, scores_original, shifts),
             "cycle": latent_cycle_loss(outputs.z_cycled, outputs.z_image),
         }
-        if getattr(weights, "offset", 0.0) > 0:
+        if weights.offset > 0:
             terms["offset"] = edit_offset_loss(outputs.z_image_edited, outputs.z_image)
         return terms

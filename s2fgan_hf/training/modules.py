@@ -135,8 +135,7 @@ class GeneratorSide(nn.Module):
         if edited:
             image_latents = torch.cat([image_latents, z_image_edited.detach()])
             sketch_latents = torch.cat([sketch_latents, z_sketch_edited])
-        logits = self.latent_discriminator(torch.cat([image_latents, sketch_latents]))
-        domain_image_logits, domain_sketch_logits = logits.split([image_latents.shape[0], sketch_latents.shape[0]])
+        domain_image_logits, domain_sketch_logits = self._domain_logits(image_latents, sketch_latents)
         return GeneratorOutputs(
             z_image=z_image,
             z_sketch=z_sketch,
@@ -149,6 +148,13 @@ class GeneratorSide(nn.Module):
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,
         )
+
+    def _domain_logits(
+        self, image_latents: torch.Tensor, sketch_latents: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Q's logits of both sets of latents in one pass: ([N_i, 1], [N_s, 1])."""
+        logits = self.latent_discriminator(torch.cat([image_latents, sketch_latents]))
+        return logits.split([image_latents.shape[0], sketch_latents.shape[0]])
 
     def _forward_editor_only(
         self, image: torch.Tensor, sketch: torch.Tensor, shifts: torch.Tensor
@@ -164,8 +170,7 @@ class GeneratorSide(nn.Module):
         # a gradient (reversed by the GRL): M learns to keep an edited sketch latent where image latents lie.
         image_latents = torch.cat([z_image, z_image_edited.detach()])
         sketch_latents = torch.cat([z_sketch, z_sketch_edited])
-        logits = self.latent_discriminator(torch.cat([image_latents, sketch_latents]))
-        domain_image_logits, domain_sketch_logits = logits.split([image_latents.shape[0], sketch_latents.shape[0]])
+        domain_image_logits, domain_sketch_logits = self._domain_logits(image_latents, sketch_latents)
         return GeneratorOutputs(
             z_image=z_image,
             z_sketch=z_sketch,
