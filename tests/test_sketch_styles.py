@@ -150,6 +150,22 @@ def test_grey_models_tell_a_dark_drawing_from_a_light_on_dark_one_by_the_page():
     assert float(flipped[..., 2, 2]) == 1.0 and float(flipped.min()) < 0  # page white, line dark
 
 
+def test_grey_models_keep_a_portrait_cropped_into_its_dark_hair():
+    # A drawn portrait cropped to the face: dark hair all along the border (the page is never seen), a light face.
+    portrait = np.full((128, 128), 30, dtype=np.uint8)
+    portrait[24:110, 30:98] = 210  # the face, an area rather than a stroke
+    portrait[50:54, 40:56] = 20  # an eye
+    model = _grey_model()
+    kept = model.prepare_sketches(portrait)
+    assert float(kept[..., 2, 2]) < 0 and float(kept[..., 16, 16]) > 0  # hair stays ink, the face stays paper
+    chalk = np.full((128, 128), 30, dtype=np.uint8)
+    chalk[24:110, 30:33] = 230  # the same page with the face drawn as light outlines
+    chalk[24:110, 95:98] = 230
+    chalk[24:27, 30:98] = 230
+    flipped = model.prepare_sketches(chalk)
+    assert float(flipped[..., 2, 2]) == 1.0  # light strokes on a dark page: inverted
+
+
 def test_very_large_drawings_are_checked_and_normalised():
     page = np.full((4200, 4200), 255, dtype=np.uint8)  # 17.6 M pixels: more than torch.quantile accepts
     page[2000:2010, 100:4000] = 0
