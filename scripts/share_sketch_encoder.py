@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("target", type=Path, help="the bundle that receives the sketch encoder (e.g. the DEC bundle)")
     p.add_argument("source", type=Path, help="the bundle whose sketch encoder it gets (e.g. the new default)")
     p.add_argument("output", type=Path, help="folder to write (its parent gets discriminator/)")
-    p.add_argument("--tolerance", type=float, default=1e-3, help="rtol and atol of 'unchanged' (float16 bundles round)")
+    p.add_argument("--tolerance", type=float, default=1e-3, help="rtol and atol of 'unchanged' (float16 rounds)")
     args = p.parse_args(argv)
     target = S2FGAN.from_pretrained(args.target).eval()
     source = S2FGAN.from_pretrained(args.source).eval()
