@@ -92,11 +92,11 @@ def app_page(
         page.close()
 
 
-def _stroke(page: Any, points: list[tuple[float, float]]) -> None:
+def _stroke(page: Any, points: list[tuple[float, float]], steps: int = 2) -> None:
     page.mouse.move(*points[0])
     page.mouse.down()
     for point in points[1:]:
-        page.mouse.move(*point, steps=2)
+        page.mouse.move(*point, steps=steps)
     page.mouse.up()
 
 
@@ -235,13 +235,19 @@ def image_pixels(page: Any, selector: str) -> bytes | None:
     return Image.open(io.BytesIO(body)).convert("RGB").tobytes()
 
 
-def draw_strokes(page: Any, canvas: Any, strokes: list[list[tuple[float, float]]], pause_ms: int = 0) -> None:
-    """Draw ``strokes`` (points as fractions of the square canvas) with the mouse, ``pause_ms`` after each."""
+def draw_strokes(
+    page: Any, canvas: Any, strokes: list[list[tuple[float, float]]], pause_ms: int = 0, steps: int = 2
+) -> None:
+    """Draw ``strokes`` (points as fractions of the square canvas) with the mouse, ``pause_ms`` after each.
+
+    ``steps``: mouse moves per straight segment (the same lines either way; headless Chromium renders a frame of
+    the canvas in software for each move, so ``steps=1`` draws in about half the time).
+    """
     box = canvas.bounding_box()
     side = min(box["width"], box["height"])
     x0 = box["x"] + (box["width"] - side) / 2
     y0 = box["y"] + (box["height"] - side) / 2
     for stroke in strokes:
-        _stroke(page, [(x0 + u * side, y0 + v * side) for u, v in stroke])
+        _stroke(page, [(x0 + u * side, y0 + v * side) for u, v in stroke], steps)
         if pause_ms:
             page.wait_for_timeout(pause_ms)
