@@ -162,7 +162,10 @@ def test_a_quick_burst_of_strokes_reaches_the_model_in_full(app_url: str, browse
             draw_strokes(page, canvas, FACE, steps=1)
             idle.wait(page, quiet_ms=8000)  # the last stroke's upload can start seconds after the mouse is up
             settled = image_pixels(page, "#model-input")
+            before = idle.runs_requested
             nudge_slider(page, 0, "ArrowRight" if run % 2 == 0 else "ArrowLeft")
+            # Without this the quiet wait below could pass before the nudge's run was even asked for.
+            assert idle.wait_for_run_request(page, before), f"burst {run}: the slider nudge asked for no run"
             idle.wait(page)
             if image_pixels(page, "#model-input") != settled:
                 misses.append(run)
