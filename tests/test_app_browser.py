@@ -12,6 +12,7 @@ import pytest
 
 from scripts.app_driver import (
     CHROMIUM,
+    CHROMIUM_LLVMPIPE_ARGS,
     IdleWatch,
     app_page,
     draw_strokes,
@@ -60,9 +61,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Chromium for the module's tests (each opens its own page with ``app_page``)."""
+    """One headless Chromium for the module's tests (each opens its own page with ``app_page``); WebGL on Mesa's
+    llvmpipe where it is installed (each mouse move on the Sketchpad waits for a software-rendered frame)."""
     with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+        browser = launch_chromium(playwright, CHROMIUM_LLVMPIPE_ARGS)
         try:
             yield browser
         finally:
