@@ -128,9 +128,10 @@ def test_drawing_makes_a_face_a_slider_edits_it_and_looks_keep_the_drawing(app_u
         wait_for_status(page, "cached sketch latent; look: from the photo")
 
 
-# A 1-in-4 race is caught by 8 bursts with 90 % probability and by 2 with 44 %. A burst takes ~50 s on the loaded
-# 2-core machine: with 4 the whole suite took 10.6 min on a clean clone, over its 10-minute budget, so it runs 2;
-# S2FGAN_BURST_REPEATS=8 runs the full check (16 of 16 bursts passed after the Reset fix, docs/reliability.md §1).
+# A 1-in-4 race is caught by 8 bursts with 90 % probability and by 2 with 44 %. A burst took ~50 s on the loaded
+# 2-core machine (SwiftShader WebGL, two mouse moves per segment; ~45 s with llvmpipe and one): with 4 the whole
+# suite took 10.6 min on a clean clone, over its 10-minute budget, so it runs 2; S2FGAN_BURST_REPEATS=8 runs the
+# full check (16 of 16 bursts passed after the Reset fix, docs/reliability.md §1).
 BURST_REPEATS = int(os.environ.get("S2FGAN_BURST_REPEATS", "2"))
 
 
