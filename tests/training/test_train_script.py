@@ -57,11 +57,12 @@ def test_reconstruction_l1_halves_on_real_faces(prepared_dir, tmp_path, run_trai
     set_seed(0)
     initial = _reconstruction_l1(S2FGAN(config), images, sketches)  # main() builds the same init from seed 0
     out = tmp_path / "run"
+    # 120 steps: photo L1 1.10 -> 0.32 (EMA), 0.34 (live); sketch L1 0.86 -> 0.78 (200 steps: 0.29, 0.32; 0.65).
     result = run_training(
-        base_args(prepared_dir, out, 200)
+        base_args(prepared_dir, out, 120)
         + ["--d_augment", "none", "--checkpointing_steps", "0", "--logging_steps", "20"]
     )
-    assert result["global_step"] == 200
+    assert result["global_step"] == 120
     final = _reconstruction_l1(S2FGAN.from_pretrained(out / "final"), images, sketches)
     live = _reconstruction_l1(result["generator"], images, sketches)
     print(f"photo->face L1 {initial[0]:.3f} -> EMA {final[0]:.3f} / live {live[0]:.3f}; "
@@ -69,9 +70,9 @@ def test_reconstruction_l1_halves_on_real_faces(prepared_dir, tmp_path, run_trai
     assert final[0] <= 0.5 * initial[0] and live[0] <= 0.5 * initial[0]
     assert final[1] < initial[1]
     logs = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in logs] == list(range(20, 201, 20))
+    assert [r["step"] for r in logs] == list(range(20, 121, 20))
     assert all("z_spread_ratio" in r and r["images_per_sec"] > 0 for r in logs)
-    assert (out / "samples" / "step_0000200.png").is_file()
+    assert (out / "samples" / "step_0000120.png").is_file()
     assert (out / "final" / "discriminator" / "model.safetensors").is_file()
 
 
