@@ -26,8 +26,7 @@ import torch  # noqa: E402
 
 from s2fgan_hf import S2FGAN  # noqa: E402
 
-SHARED = "sketch_encoder."
-EDITOR = "attribute_mapping."
+OWN = ("sketch_encoder.", "attribute_mapping.")  # what may differ: the new E_s, and the editor
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -41,16 +40,13 @@ def main(argv: list[str] | None = None) -> None:
     source = S2FGAN.from_pretrained(args.source).eval()
     if target.config.image_size != source.config.image_size or target.config.latent_dim != source.config.latent_dim:
         raise SystemExit("error: the two bundles have different architectures")
-    target_state, source_state = target.state_dict(), source.state_dict()
-    changed = 0
-    for name, value in source_state.items():
-        if name.startswith(SHARED):
-            changed += int(not torch.equal(target_state[name], value))
-            target_state[name] = value.clone()
-        elif not name.startswith(EDITOR) and name in target_state:
-            if not torch.allclose(target_state[name].float(), value.float(), rtol=args.tolerance, atol=args.tolerance):
-                raise SystemExit(f"error: {name} differs between the bundles; only {SHARED}* may (retrain the editor)")
-    target.load_state_dict(target_state)
+    target_state = target.state_dict()
+    for name, value in source.state_dict().items():
+        if name.startswith(OWN) or name not in target_state:
+            continue
+        if not torch.allclose(target_state[name].float(), value.float(), rtol=args.tolerance, atol=args.tolerance):
+            raise SystemExit(f"error: {name} differs between the bundles; only {OWN[0]}* may (retrain the editor)")
+    target.sketch_encoder.load_state_dict(source.sketch_encoder.state_dict())
     if args.output.exists():
         shutil.rmtree(args.output)
     target.save_pretrained(args.output)
@@ -59,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         if discriminator.exists():
             shutil.rmtree(discriminator)
         shutil.copytree(args.target / "discriminator", discriminator)
-    print(f"{args.output}: {changed} sketch-encoder tensors from {args.source}, the rest of {args.target}")
+    print(f"{args.output}: the sketch encoder of {args.source}, the rest of {args.target}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -10,8 +10,15 @@ import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from share_sketch_encoder import main  # noqa: E402
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "share_sketch_encoder.py"
+
+
+def main(argv: list[str]) -> None:
+    """The script's ``main``, loaded from its file (scripts/ is not a package; sys.path stays as it is)."""
+    spec = importlib.util.spec_from_file_location("share_sketch_encoder", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(argv)
 
 
 def _bundles(tmp_path: Path) -> tuple[S2FGAN, S2FGAN]:
@@ -30,9 +37,9 @@ def _bundles(tmp_path: Path) -> tuple[S2FGAN, S2FGAN]:
 def test_dec_gets_the_new_sketch_encoder_and_keeps_its_editor(tmp_path: Path):
     dis, dec = _bundles(tmp_path)
     main([str(tmp_path / "dec"), str(tmp_path / "dis"), str(tmp_path / "out" / "generator_ema")])
-    shared = S2FGAN.from_pretrained(tmp_path / "out" / "generator_ema")
-    assert shared.config.variant == "dec"
-    for name, value in shared.state_dict().items():
+    rebuilt = S2FGAN.from_pretrained(tmp_path / "out" / "generator_ema")
+    assert rebuilt.config.variant == "dec"
+    for name, value in rebuilt.state_dict().items():
         expected = (dis if name.startswith("sketch_encoder.") else dec).state_dict()[name]
         assert torch.equal(value, expected), name
     assert (tmp_path / "out" / "discriminator" / "config.json").is_file()
