@@ -50,8 +50,10 @@ from s2fgan_hf.training import (
 from s2fgan_hf.training.checkpointing import (
     TRAINING_ARGS_FILE,
     ResumeMismatchError,
+    learning_rates,
     register_checkpoint_hooks,
     resolve_resume_checkpoint,
+    restore_learning_rates,
     save_checkpoint,
 )
 from s2fgan_hf.training.data import build_dataset
@@ -346,6 +348,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
     elif resume is not None:
         global_step, path = resume
         logger.info(f"resuming from {path} (step {global_step})")
+        configured = learning_rates((opt_g, opt_d))
         try:
             accelerator.load_state(str(path))  # checks first that the checkpoint fits the model built above
         except ResumeMismatchError as e:
@@ -353,6 +356,8 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
             raise ValueError(
                 f"{e.reason}. Resume with the same model arguments as the run that made it: {flags}"
             ) from None
+        if restore_learning_rates((opt_g, opt_d), configured):  # the Adam moments stay; the rate is this run's
+            logger.info(f"resumed with --learning_rate {args.learning_rate}, not the checkpoint's rate")
         if accelerator.is_main_process:
             drop_rows_after(output_dir / "metrics.jsonl", global_step)  # they are logged again from here
         last_saved_step = global_step

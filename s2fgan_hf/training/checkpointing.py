@@ -19,10 +19,12 @@ import logging
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import safetensors.torch
+import torch
 from torch import nn
 
 from ..atomic_io import atomic_write_text
@@ -106,6 +108,26 @@ def save_checkpoint(accelerator, output_dir: str | Path, step: int, total_limit:
         logger.info("saved checkpoint %s", final)
     accelerator.wait_for_everyone()
     return final
+
+
+def learning_rates(optimizers: Sequence[torch.optim.Optimizer]) -> list[list[float]]:
+    """The learning rate of every parameter group of each optimizer, as built from this run's arguments."""
+    return [[float(group["lr"]) for group in optimizer.param_groups] for optimizer in optimizers]
+
+
+def restore_learning_rates(optimizers: Sequence[torch.optim.Optimizer], rates: list[list[float]]) -> bool:
+    """Put back the learning rates of ``learning_rates`` after ``accelerator.load_state``.
+
+    Loading an optimizer's state dict also loads the learning rate it was saved with, so without this a run resumed
+    with a new ``--learning_rate`` (to anneal, or after a non-finite loss) would silently go on at the old one.
+    Returns whether any rate differed from the checkpoint's (the caller logs it).
+    """
+    changed = False
+    for optimizer, group_rates in zip(optimizers, rates, strict=True):
+        for group, rate in zip(optimizer.param_groups, group_rates, strict=True):
+            changed |= float(group["lr"]) != rate
+            group["lr"] = rate
+    return changed
 
 
 def load_folder_weights(model: nn.Module, folder: str | Path) -> None:

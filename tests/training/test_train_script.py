@@ -145,6 +145,25 @@ def test_resume_latest_tolerates_an_empty_output_dir(prepared_dir, tmp_path, run
     assert result["global_step"] == 1
 
 
+def test_resume_takes_the_new_learning_rate(prepared_dir, tmp_path, run_training):
+    # Loading the optimizer state also loads its saved rate; a resumed run must use the rate it is given (to anneal,
+    # or to go on after a non-finite loss, as that error advises).
+    out = tmp_path / "anneal"
+    args = ["--checkpointing_steps", "1", "--no-ema_warmup"]
+    run_training(base_args(prepared_dir, out, 1) + args)
+    run_training(
+        base_args(prepared_dir, out, 2) + args + ["--resume_from_checkpoint", "latest", "--learning_rate", "0.0005"]
+    )
+    for step, rate in ((1, None), (2, 0.0005)):
+        g = torch.load(out / f"checkpoint-{step}" / "optimizer.bin", weights_only=False)["param_groups"]
+        d = torch.load(out / f"checkpoint-{step}" / "optimizer_1.bin", weights_only=False)["param_groups"]
+        if rate is None:
+            rate = g[0]["lr"]
+            assert rate != 0.0005
+        assert [group["lr"] for group in g] == [rate, rate]
+        assert d[0]["lr"] == pytest.approx(rate * 16 / 17)  # the lazy-R1 correction of the default d_reg_every
+
+
 def test_a_time_budget_stops_with_a_checkpoint_and_final_folder(prepared_dir, tmp_path, run_training):
     out = tmp_path / "budget"
     # A budget shorter than one step: the run stops after its first step, saved as at a normal end.
