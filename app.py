@@ -135,6 +135,24 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             return None, None, str(error)
         return show(strokes, controls, reframe_on, look)
 
+    def from_sketch_event(
+        value: dict[str, Any] | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any
+    ) -> tuple[Any, Any, str, bool]:
+        """The canvas's own events: ``from_canvas``, plus ``canvas_empty`` (this canvas value has no strokes)."""
+        try:
+            empty = not strokes_from_editor(value, CANVAS).any()
+        except SketchError:
+            empty = True
+        return (*from_canvas(value, reframe_on, look, *controls), empty)
+
+    def from_control(
+        value: dict[str, Any] | None, canvas_empty: bool, reframe_on: bool, look: dict[str, Any] | None, *controls
+    ) -> tuple[Any, Any, str]:
+        """Slider, re-frame and editor events: ``from_canvas``, on no canvas while ``canvas_empty`` is set. Reset
+        sets it (in the model's queue) and strokes clear it: after a Reset click the slider moved last fires
+        ``.release`` with the old drawing, whose face would come back over the emptied canvas (reliability.md §1)."""
+        return from_canvas(None if canvas_empty else value, reframe_on, look, *controls)
+
     def choose_look(kind: str, seed: int, photo_path: str | None) -> tuple[int, dict[str, Any] | None]:
         """(seed, look state) after "New look" (``kind="seed"``: the next seed's), a look photo (``"photo"``) or
         "No look" (``"none"``); a ``SketchError`` for a missing or unreadable photo."""
@@ -154,9 +172,13 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
 
     def look_handler(kind: str):
         """The event handler of one look control: the new look, then the face under it (the drawing, the sliders
-        and the editor stay). Inputs: seed, look photo, sketch, re-frame switch, controls."""
+        and the editor stay). Inputs: seed, look photo, sketch, canvas_empty, re-frame switch,
+        controls."""
 
-        def handler(seed: int, photo_path: str | None, value: dict[str, Any] | None, reframe_on: bool, *controls):
+        def handler(
+            seed: int, photo_path: str | None, value: dict[str, Any] | None, canvas_empty: bool, reframe_on, *controls
+        ):
+            value = None if canvas_empty else value  # as in from_control
             try:
                 seed, look = choose_look(kind, int(seed or 0), photo_path)
             except SketchError as error:
@@ -167,18 +189,18 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
 
     def from_photo(
         path: str | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any
-    ) -> tuple[Any, Any, Any, str]:
-        """Uploaded photo file -> its extracted sketch on the canvas, and the face."""
+    ) -> tuple[Any, Any, Any, str, Any]:
+        """Uploaded photo file -> its extracted sketch on the canvas, and the face (and ``canvas_empty`` False)."""
         if not path:
-            return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to start from its sketch."
+            return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to start from its sketch.", gr.update()
         try:
             strokes = sketch_from_photo(open_upload(path), CANVAS)
         except SketchError as error:
-            return gr.update(), None, None, str(error)
+            return gr.update(), None, None, str(error), gr.update()
         except Exception as error:
             logger.exception("photo to sketch failed")
-            return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__)
-        return (canvas_value(guide, strokes), *show(strokes, controls, reframe_on, look))
+            return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__), gr.update()
+        return (canvas_value(guide, strokes), *show(strokes, controls, reframe_on, look), False)
 
     def generate(
         sketch: str | None,
@@ -207,7 +229,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             raise gr.Error(str(error), print_exception=False) from error
 
     def reset() -> list[Any]:
-        return [canvas_value(guide), *[0.0] * len(names), None, None, EMPTY_MESSAGE, None, None, 0]
+        return [canvas_value(guide), *[0.0] * len(names), None, None, EMPTY_MESSAGE, None, None, 0, True]
 
     with gr.Blocks(title="S2FGAN sketch to face") as demo:
         gr.Markdown(INTRO)
@@ -286,6 +308,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         api_face = gr.Image(type="pil", format="png", visible=False, label="face")
         look_state = gr.State(None)  # {"name": ..., "values": 18 numbers} or None
         seed_state = gr.State(0)
+        canvas_empty = gr.State(False)  # the canvas's own events last carried no strokes: see from_control
 
         live = dict(trigger_mode="always_last", concurrency_limit=1, concurrency_id="model", show_progress="minimal")
         controls = [*sliders, editor_radio]  # what every rendering takes besides the sketch, re-framing and look
@@ -295,12 +318,20 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         # with the final drawing always comes last (docs/reliability.md). `.input` stays for the first stroke
         # after page load, whose `.change` Gradio swallows.
         gr.on(
-            [sketch.input, sketch.change, reframe_box.input, editor_radio.input, *[s.release for s in sliders]],
-            fn=from_canvas,
+            [sketch.input, sketch.change],
+            fn=from_sketch_event,
             inputs=[sketch, reframe_box, look_state, *controls],
-            outputs=[face, model_input, status],
+            outputs=[face, model_input, status, canvas_empty],
             api_name="draw",
             api_visibility="undocumented",
+            **live,
+        )
+        gr.on(
+            [reframe_box.input, editor_radio.input, *[s.release for s in sliders]],
+            fn=from_control,
+            inputs=[sketch, canvas_empty, reframe_box, look_state, *controls],
+            outputs=[face, model_input, status],
+            api_visibility="private",
             **live,
         )
         for trigger, kind in (
@@ -310,7 +341,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         ):
             trigger(
                 look_handler(kind),
-                inputs=[seed_state, look_photo, sketch, reframe_box, *controls],
+                inputs=[seed_state, look_photo, sketch, canvas_empty, reframe_box, *controls],
                 outputs=[seed_state, look_state, face, model_input, status],
                 api_visibility="private",
                 **live,
@@ -318,7 +349,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         photo.upload(
             from_photo,
             inputs=[photo, reframe_box, look_state, *controls],
-            outputs=[sketch, face, model_input, status],
+            outputs=[sketch, face, model_input, status, canvas_empty],
             api_name="photo",
             api_visibility="undocumented",
             **live,
@@ -329,7 +360,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         # "loading" and ignored strokes), and that run's old face could land after Reset (docs/reliability.md §1).
         reset_button.click(
             reset,
-            outputs=[sketch, *sliders, face, model_input, status, photo, look_state, seed_state],
+            outputs=[sketch, *sliders, face, model_input, status, photo, look_state, seed_state, canvas_empty],
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="model",

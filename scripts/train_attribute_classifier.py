@@ -18,12 +18,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from s2fgan_hf.data import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.evaluation import AttributeClassifier  # noqa: E402
+from s2fgan_hf.progress import progress  # noqa: E402
 
 CELEBA_ATTRIBUTES = (
     "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair Blond_Hair "
@@ -39,7 +39,7 @@ def load_split(root: Path, split: str, size: int, names: tuple[str, ...]) -> tup
     ds = PreparedSketchFaceDataset(root, attribute_names=names, split=split, image_size=size)
     images = torch.empty(len(ds), 3, size, size, dtype=torch.uint8)
     labels = torch.empty(len(ds), len(names))
-    for i in tqdm(range(len(ds)), desc=f"load {split}"):
+    for i in progress(range(len(ds)), total=len(ds), desc=f"load {split}"):
         item = ds[i]
         images[i] = ((item["image"] + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
         labels[i] = item["attributes"]
@@ -87,7 +87,7 @@ def main() -> None:
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
     gen = torch.Generator().manual_seed(args.seed)
     start = time.time()
-    bar = tqdm(total=steps, desc="train classifier")
+    bar = progress(total=steps, desc="train classifier")  # a bar on a terminal, plain lines in a log
     for _ in range(args.epochs):
         model.train()
         order = torch.randperm(train_x.shape[0], generator=gen)
@@ -100,7 +100,8 @@ def main() -> None:
             opt.step()
             sched.step()
             bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            if hasattr(bar, "set_postfix"):  # the tqdm bar only
+                bar.set_postfix(loss=f"{loss.item():.3f}")
     bar.close()
     acc = accuracy(model, test_x, test_y)
     majority = torch.maximum(test_y.mean(0), 1 - test_y.mean(0))

@@ -218,6 +218,28 @@ def test_guide_never_reaches_the_model(running: tuple[object, Client], files: Pa
     assert empty[0] is None and "The canvas is empty" in empty[2]
 
 
+def test_after_reset_control_runs_ignore_the_canvas_they_carried(running: tuple[object, Client]) -> None:
+    """A Reset click makes the slider moved last fire `.release` seconds later, and its run can carry the old drawing
+    (docs/reliability.md §1): until the canvas's own events bring strokes again, slider, re-frame and editor runs
+    render no face, as the emptied canvas does."""
+    from s2fgan_hf.app.canvas import EMPTY_MESSAGE, mask_to_layer
+
+    demo, _ = running
+    fns = demo.fns.values() if isinstance(demo.fns, dict) else demo.fns
+    handlers = {f.fn.__name__: f.fn for f in fns if f.fn is not None}
+    zeros = [0.0] * len(demo.editor.attribute_names)
+    old_drawing = {"background": None, "layers": [mask_to_layer(face_strokes())], "composite": None}
+    face, _, status = handlers["from_control"](old_drawing, False, True, None, *zeros, "dis")
+    assert face is not None and status.startswith("Done")
+    assert handlers["reset"]()[-1] is True  # Reset marks the canvas empty
+    face, seen, status = handlers["from_control"](old_drawing, True, True, None, *zeros, "dis")
+    assert (face, seen, status) == (None, None, EMPTY_MESSAGE)
+    *shown, empty = handlers["from_sketch_event"](old_drawing, True, None, *zeros, "dis")  # strokes drawn again
+    assert shown[0] is not None and empty is False
+    *shown, empty = handlers["from_sketch_event"](None, True, None, *zeros, "dis")  # everything erased
+    assert shown[0] is None and empty is True
+
+
 def test_slider_moves_reuse_the_sketch_latent(running: tuple[object, Client], files: Path) -> None:
     demo, client = running
     names = demo.editor.attribute_names

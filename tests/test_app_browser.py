@@ -140,14 +140,16 @@ def reset_and_settle(page, idle: IdleWatch) -> None:
 
     The Sketchpad applies the value Reset sends and fires its own `.change` seconds later on a loaded machine (that
     run carries the empty canvas), and the slider moved last fires `.release` (that run can still carry the old
-    drawing): docs/reliability.md §1. This waits until one of them has been asked for and the page is quiet; the
-    status is not checked, because the second can leave the old face on the page.
+    drawing, which the app ignores after Reset): docs/reliability.md §1. This waits until one of them has been asked
+    for and the page is quiet, then checks that the old face did not come back.
     """
     before = idle.runs_requested
     page.get_by_role("button", name="Reset", exact=True).click()
     page.wait_for_function("() => document.querySelector('#face img') === null", timeout=30_000)
     idle.wait_for_run_request(page, before)  # if nothing is asked for, the quiet wait below still holds
     idle.wait(page, status="")
+    assert face_src(page) is None, f"a face came back over the emptied canvas (status: {status_text(page)!r})"
+    assert status_text(page).startswith("The canvas is empty"), status_text(page)
 
 
 def test_a_quick_burst_of_strokes_reaches_the_model_in_full(app_url: str, browser) -> None:
