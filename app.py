@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,16 @@ from s2fgan_hf.app.canvas import (
     EMPTY_MESSAGE,
     Framing,
     SketchError,
-    mask_to_layer,
+    canvas_value,
+    check_strokes,
+    example_values,
+    guide_layer,
     open_upload,
     strokes_from_editor,
     strokes_from_image,
+    strokes_on_canvas,
 )
 from s2fgan_hf.app.editor import EditorChoice, load_app_models, sketch_from_photo
-from s2fgan_hf.image_processing import load_grey, open_image
 
 logger = logging.getLogger("s2fgan_app")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -65,29 +68,6 @@ def attribute_slider(name: str, low: float, high: float) -> gr.Slider:
     return slider
 
 
-def guide_image(assets: Path = ASSETS) -> Image.Image:
-    """The guide as an opaque ``LA`` canvas background (plain white if the asset is missing)."""
-    path = assets / "guide.png"
-    gray = load_grey(path).resize((CANVAS, CANVAS)) if path.is_file() else Image.new("L", (CANVAS,) * 2, 255)
-    return Image.merge("LA", (gray, Image.new("L", gray.size, 255)))
-
-
-def canvas_value(guide: Image.Image, strokes: np.ndarray | None = None) -> dict[str, Any]:
-    """A Sketchpad value: the guide behind, the strokes (if any) as the one drawing layer."""
-    layers = [mask_to_layer(strokes)] if strokes is not None else []
-    return {"background": guide, "layers": layers, "composite": None}
-
-
-def example_values(guide: Image.Image, assets: Path = ASSETS) -> tuple[list[list[Any]], list[str]]:
-    """Example sketches from ``assets/examples`` as Sketchpad values, plus their labels."""
-    values, labels = [], []
-    for path in sorted((assets / "examples").glob("*.png")):
-        strokes = strokes_from_image(open_image(path).resize((CANVAS, CANVAS), Image.NEAREST))
-        values.append([canvas_value(guide, strokes)])
-        labels.append(path.stem.replace("_", " "))
-    return values, labels
-
-
 def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None, assets: Path = ASSETS) -> gr.Blocks:
     """The Blocks app for one model or ``{editor: model}`` (``load_app_models``; with two, an Editor radio picks
     the one that renders); ``warning`` (e.g. "random weights") is shown in a banner at the top."""
@@ -95,7 +75,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
     editors = EditorChoice(models, Framing.load(framing_path) if framing_path.is_file() else Framing())
     names = editors.pick().attribute_names
     low, high = editors.pick().model.attribute_range
-    guide = guide_image(assets)
+    guide = guide_layer(assets / "guide.png", CANVAS)
 
     def look_tensor(look: dict[str, Any] | None) -> torch.Tensor | None:
         """The look state ({"name": ..., "values": 18 numbers} or None) -> [1, 18] or None."""
@@ -187,20 +167,30 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
 
         return handler
 
-    def from_photo(
-        path: str | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any
-    ) -> tuple[Any, Any, Any, str, Any]:
-        """Uploaded photo file -> its extracted sketch on the canvas, and the face (and ``canvas_empty`` False)."""
-        if not path:
-            return gr.update(), None, None, "Upload a face photo (PNG or JPEG) to start from its sketch.", gr.update()
-        try:
-            strokes = sketch_from_photo(open_upload(path), CANVAS)
-        except SketchError as error:
-            return gr.update(), None, None, str(error), gr.update()
-        except Exception as error:
-            logger.exception("photo to sketch failed")
-            return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__), gr.update()
-        return (canvas_value(guide, strokes), *show(strokes, controls, reframe_on, look), False)
+    def start_from(make_strokes: Callable[[Image.Image], np.ndarray], missing: str):
+        """The handler of an upload that starts the canvas (a photo, a drawing): the file -> strokes on the canvas, to
+        edit and draw on, the face, and ``canvas_empty`` False. Inputs: file, re-frame switch, look, controls."""
+
+        def handler(path: str | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any):
+            if not path:
+                return gr.update(), None, None, missing, gr.update()
+            try:
+                strokes = make_strokes(open_upload(path))
+                check_strokes(strokes)
+            except SketchError as error:
+                return gr.update(), None, None, str(error), gr.update()
+            except Exception as error:
+                logger.exception("reading the upload failed")
+                return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__), gr.update()
+            return (canvas_value(guide, strokes), *show(strokes, controls, reframe_on, look), False)
+
+        return handler
+
+    from_photo = start_from(
+        lambda photo: sketch_from_photo(photo, CANVAS), "Upload a face photo (PNG or JPEG) to start from its sketch."
+    )
+    # A drawing: dark lines on light paper, or light on dark; shading becomes solid ink on the binary canvas.
+    from_drawing = start_from(lambda image: strokes_on_canvas(image, CANVAS), "Upload a drawing (PNG or JPEG).")
 
     def generate(
         sketch: str | None,
@@ -229,7 +219,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             raise gr.Error(str(error), print_exception=False) from error
 
     def reset() -> list[Any]:
-        return [canvas_value(guide), *[0.0] * len(names), None, None, EMPTY_MESSAGE, None, None, 0, True]
+        return [canvas_value(guide), *[0.0] * len(names), None, None, EMPTY_MESSAGE, None, None, None, 0, True]
 
     with gr.Blocks(title="S2FGAN sketch to face") as demo:
         gr.Markdown(INTRO)
@@ -255,6 +245,8 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
                 with gr.Row():
                     reframe_box = gr.Checkbox(value=True, label="Re-frame strokes to the training framing")
                     reset_button = gr.Button("Reset", variant="secondary")
+                with gr.Accordion("Start from a drawing", open=False):
+                    drawing = gr.File(label="Drawing (PNG or JPEG)", file_types=["image"], type="filepath")
                 with gr.Accordion("Start from a photo", open=False):
                     photo = gr.File(label="Face photo (PNG or JPEG)", file_types=["image"], type="filepath")
             with gr.Column(scale=2):
@@ -291,7 +283,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             for start in range(0, len(names), SLIDERS_PER_ROW):
                 with gr.Row():
                     sliders += [attribute_slider(name, low, high) for name in names[start : start + SLIDERS_PER_ROW]]
-        values, labels = example_values(guide, assets)
+        values, labels = example_values(guide, assets / "examples")
         if values:
             gr.Examples(values, inputs=[sketch], example_labels=labels, label="Examples (click, then edit)")
         gr.Markdown(
@@ -354,13 +346,22 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             api_visibility="undocumented",
             **live,
         )
+        drawing.upload(
+            from_drawing,
+            inputs=[drawing, reframe_box, look_state, *controls],
+            outputs=[sketch, face, model_input, status, canvas_empty],
+            api_name="drawing",
+            api_visibility="undocumented",
+            **live,
+        )
         # Reset goes through the model's queue, after the runs already asked for: a Reset click can make the last
         # slider fire `.release` at the same moment, whose run reads the old drawing. Outside the queue, Reset's
         # new canvas value could land while that run was still reading the canvas (the Sketchpad then stayed
         # "loading" and ignored strokes), and that run's old face could land after Reset (docs/reliability.md §1).
         reset_button.click(
             reset,
-            outputs=[sketch, *sliders, face, model_input, status, photo, look_state, seed_state, canvas_empty],
+            outputs=[sketch, *sliders, face, model_input, status, drawing, photo, look_state, seed_state]
+            + [canvas_empty],
             api_visibility="private",
             concurrency_limit=1,
             concurrency_id="model",

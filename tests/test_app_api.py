@@ -270,6 +270,18 @@ def test_photo_upload_fills_the_canvas(running: tuple[object, Client]) -> None:
     assert len(canvas["layers"]) == 1
 
 
+def test_drawing_upload_fills_the_canvas(running: tuple[object, Client], files: Path) -> None:
+    demo, client = running
+    zeros = [0.0] * len(demo.editor.attribute_names)
+    drawing = save_sketch(face_strokes(), files / "drawing.png")
+    canvas, face, _, status = client.predict(handle_file(drawing), True, *zeros, "dis", api_name="/drawing")
+    assert status.startswith("Done") and face is not None
+    assert len(canvas["layers"]) == 1
+    black = files / "black.png"
+    Image.new("L", (300, 200), 0).save(black)
+    assert "almost entirely black" in client.predict(handle_file(black), True, *zeros, "dis", api_name="/drawing")[-1]
+
+
 def test_generate_takes_an_editor(two_editors: tuple[object, Client], files: Path) -> None:
     _, client = two_editors
     sketch = handle_file(save_sketch(face_strokes(), files / "face_editor.png"))

@@ -19,6 +19,7 @@ from s2fgan_hf.app.canvas import (
     stroke_box,
     strokes_from_editor,
     strokes_from_image,
+    strokes_on_canvas,
 )
 from s2fgan_hf.app.editor import EditorChoice, FaceEditor, load_app_model, load_app_models
 from scripts.app_driver import face_strokes
@@ -46,6 +47,26 @@ def test_strokes_from_image_handles_polarity_and_all_black() -> None:
     assert np.array_equal(strokes_from_image(on_black), face)
     with pytest.raises(SketchError, match="almost entirely black"):
         strokes_from_image(Image.new("L", (64, 64), 0))
+
+
+def test_an_uploaded_drawing_lands_centred_on_the_canvas_with_its_thin_lines() -> None:
+    # A 1 px frame and cross on a 1024 x 768 page: 4x shrink to the 256 px canvas keeps every line.
+    page = np.full((768, 1024), 255, dtype=np.uint8)
+    page[100, 200:800] = page[700, 200:800] = 0
+    page[100:701, 200] = page[100:701, 800] = 0
+    page[400, 200:800] = 0
+    mask = strokes_on_canvas(Image.fromarray(page), 256)
+    assert mask.shape == (256, 256)
+    rows = np.nonzero(mask.any(axis=1))[0]
+    cols = np.nonzero(mask.any(axis=0))[0]
+    # Centred: the 768 px high page sits 128 px below the top of the 1024 px square, i.e. 32 px at 256.
+    assert (rows.min(), rows.max()) == (32 + 100 // 4, 32 + 700 // 4)
+    assert (cols.min(), cols.max()) == (200 // 4, 800 // 4)
+    assert mask[32 + 400 // 4, 128]  # the thin middle line survived
+    # Light lines on a dark page read the same; a small drawing is enlarged without smoothing.
+    assert np.array_equal(strokes_on_canvas(Image.fromarray(255 - page), 256), mask)
+    small = strokes_on_canvas(Image.fromarray(page[::8, ::8]), 256)
+    assert small.shape == (256, 256) and small.sum() > 0
 
 
 def test_editor_reads_layers_only() -> None:

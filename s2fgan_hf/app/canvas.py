@@ -5,6 +5,7 @@ Everything here works on a *stroke mask*: a boolean ``[H, W]`` numpy array, ``Tr
 * ``strokes_from_editor`` reads only the drawn layers of a Sketchpad value, never its background or composite,
   so the faint guide drawn behind the canvas can never reach the model.
 * ``strokes_from_image`` reads a plain image (black strokes on white, or light strokes on black).
+* ``strokes_on_canvas`` puts an uploaded drawing of any size on the square canvas.
 * ``check_strokes`` turns an empty or all-black canvas into a ``SketchError`` with a message meant for the user.
 * ``reframe`` scales and centres the strokes so that their box matches where strokes sit in training sketches
   (``Framing``, measured by ``scripts/make_app_assets.py``). The box is a quantile box (by default the 5th to 95th
@@ -25,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ..image_processing import open_image, to_grayscale
+from ..image_processing import load_grey, open_image, to_grayscale
 
 EMPTY_MESSAGE = (
     "The canvas is empty: draw a face (outline, eyes, nose, mouth) over the grey guide, or pick an example."
@@ -131,6 +132,50 @@ def strokes_from_image(image: Image.Image | np.ndarray | str | os.PathLike) -> n
             raise SketchError(ALL_BLACK_MESSAGE)
         ink = ~ink  # light strokes on a dark background, like an edge map
     return ink
+
+
+def strokes_on_canvas(image: Image.Image | np.ndarray | str | os.PathLike, size: int) -> np.ndarray:
+    """A drawing of any size -> its stroke mask on a square ``size`` canvas.
+
+    The ink is read by ``strokes_from_image`` at the drawing's own resolution, the page is padded to a square with
+    the drawing centred, then shrunk with max-pooling (a thin line of a large scan stays a line) or enlarged by
+    nearest neighbour.
+    """
+    ink = strokes_from_image(image)
+    height, width = ink.shape
+    side = max(height, width)
+    left, top = (side - width) // 2, (side - height) // 2
+    page = F.pad(
+        torch.from_numpy(ink.astype(np.float32))[None, None], (left, side - width - left, top, side - height - top)
+    )
+    if side > size:
+        page = F.adaptive_max_pool2d(page, size)
+    elif side < size:
+        page = F.interpolate(page, size=(size, size), mode="nearest")
+    return page[0, 0].numpy() >= 0.5
+
+
+def guide_layer(path: str | os.PathLike, size: int) -> Image.Image:
+    """The guide image at ``path`` as an opaque ``LA`` canvas background (plain white if the file is missing)."""
+    path = Path(path)
+    gray = load_grey(path).resize((size, size)) if path.is_file() else Image.new("L", (size, size), 255)
+    return Image.merge("LA", (gray, Image.new("L", gray.size, 255)))
+
+
+def canvas_value(guide: Image.Image, strokes: np.ndarray | None = None) -> dict[str, Any]:
+    """A Sketchpad value: the guide behind, the strokes (if any) as the one drawing layer."""
+    layers = [mask_to_layer(strokes)] if strokes is not None else []
+    return {"background": guide, "layers": layers, "composite": None}
+
+
+def example_values(guide: Image.Image, folder: str | os.PathLike) -> tuple[list[list[Any]], list[str]]:
+    """The example sketches ``folder/*.png`` as Sketchpad values (at the guide's size), plus their labels."""
+    values, labels = [], []
+    for path in sorted(Path(folder).glob("*.png")):
+        strokes = strokes_from_image(open_image(path).resize(guide.size, Image.NEAREST))
+        values.append([canvas_value(guide, strokes)])
+        labels.append(path.stem.replace("_", " "))
+    return values, labels
 
 
 def _min_pixels(shape: Sequence[int]) -> float:
