@@ -338,22 +338,15 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
                 api_visibility="private",
                 **live,
             )
-        photo.upload(
-            from_photo,
-            inputs=[photo, reframe_box, look_state, *controls],
-            outputs=[sketch, face, model_input, status, canvas_empty],
-            api_name="photo",
-            api_visibility="undocumented",
-            **live,
-        )
-        drawing.upload(
-            from_drawing,
-            inputs=[drawing, reframe_box, look_state, *controls],
-            outputs=[sketch, face, model_input, status, canvas_empty],
-            api_name="drawing",
-            api_visibility="undocumented",
-            **live,
-        )
+        for upload, handler, name in ((photo, from_photo, "photo"), (drawing, from_drawing, "drawing")):
+            upload.upload(
+                handler,
+                inputs=[upload, reframe_box, look_state, *controls],
+                outputs=[sketch, face, model_input, status, canvas_empty],
+                api_name=name,
+                api_visibility="undocumented",
+                **live,
+            )
         # Reset goes through the model's queue, after the runs already asked for: a Reset click can make the last
         # slider fire `.release` at the same moment, whose run reads the old drawing. Outside the queue, Reset's
         # new canvas value could land while that run was still reading the canvas (the Sketchpad then stayed
