@@ -47,8 +47,8 @@ INTRO = """# S2FGAN: sketch to face
 Draw a face over the faint grey guide (it shows where the outline, eyes, nose and mouth of the training faces
 sit; it is never sent to the model). The face updates after each stroke; the sliders edit attributes.
 **Re-frame** scales and centres your strokes to the training framing, so a sketch drawn small or off-centre
-still works. You can also start from an example or from the sketch of a photo. **New look** draws another hair
-colour, skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
+still works. You can also start from an example, a drawing you upload, or the sketch of a photo. **New look**
+draws another hair colour, skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
 EDITOR_INFO = "S2F-DIS moves the face along fixed attribute directions, S2F-DEC through a learned mapping."
 
 
