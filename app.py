@@ -120,10 +120,10 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
     ) -> tuple[Any, Any, str, bool]:
         """The canvas's own events: ``from_canvas``, plus ``canvas_empty`` (this canvas value has no strokes)."""
         try:
-            empty = not strokes_from_editor(value, CANVAS).any()
-        except SketchError:
-            empty = True
-        return (*from_canvas(value, reframe_on, look, *controls), empty)
+            strokes = strokes_from_editor(value, CANVAS)
+        except SketchError as error:
+            return None, None, str(error), True
+        return (*show(strokes, controls, reframe_on, look), not strokes.any())
 
     def from_control(
         value: dict[str, Any] | None, canvas_empty: bool, reframe_on: bool, look: dict[str, Any] | None, *controls

@@ -148,11 +148,17 @@ def strokes_on_canvas(image: Image.Image | np.ndarray | str | os.PathLike, size:
     page = F.pad(
         torch.from_numpy(ink.astype(np.float32))[None, None], (left, side - width - left, top, side - height - top)
     )
-    if side > size:
-        page = F.adaptive_max_pool2d(page, size)
-    elif side < size:
-        page = F.interpolate(page, size=(size, size), mode="nearest")
-    return page[0, 0].numpy() >= 0.5
+    return _square_ink_to_mask(page, size)
+
+
+def _square_ink_to_mask(ink: torch.Tensor, size: int) -> np.ndarray:
+    """Square ink [1, 1, S, S] -> a ``size`` mask: shrunk with max-pooling (thin strokes are never lost) or enlarged
+    by nearest neighbour."""
+    if ink.shape[-1] > size:
+        ink = F.adaptive_max_pool2d(ink, size)
+    elif ink.shape[-1] < size:
+        ink = F.interpolate(ink, size=(size, size), mode="nearest")
+    return ink[0, 0].numpy() >= 0.5
 
 
 def guide_layer(path: str | os.PathLike, size: int) -> Image.Image:
@@ -275,9 +281,4 @@ def reframe(mask: np.ndarray, framing: Framing, out_size: int | None = None, max
     pad = (max(0, -left), max(0, left + size - width), max(0, -top), max(0, top + size - height))
     ink = F.pad(ink, pad)
     left, top = left + pad[0], top + pad[2]
-    window = ink[..., top : top + size, left : left + size]
-    if size > out_size:
-        window = F.adaptive_max_pool2d(window, out_size)
-    elif size < out_size:
-        window = F.interpolate(window, size=(out_size, out_size), mode="nearest")
-    return window[0, 0].numpy() >= 0.5
+    return _square_ink_to_mask(ink[..., top : top + size, left : left + size], out_size)
