@@ -1,13 +1,18 @@
-"""How far an S2F-DIS direction moves an attribute, against the class-mean difference of the image latents.
+"""How far the sliders move the face, measured in the model's own latent space and by the bundled classifier.
 
-    python scripts/attribute_direction_reach.py --model s2fgan_hf/pretrained/default --data data/celeba128 \
-        --attribute Male
+    python scripts/attribute_direction_reach.py --model s2fgan_hf/pretrained/default --data data/celeba128
 
-Prints, for ``--train`` training photos: the probe's mean score of the photos with and without the attribute along
-its unit direction w, and the norm of the class-mean difference d of their latents and its cosine with w. Then, for
-``--test`` held-out sketches drawn in ``--style``, the share of faces the bundled classifier sees the attribute on
-after moving the sketch latent by a along w, and by a along d / |d| (the same distance in the other direction).
-Analysis only (docs/checkpoint/evaluation.md, "How far the Male slider reaches").
+Two tables (docs/checkpoint/evaluation.md, "How far the Male slider reaches"):
+
+1. For every editable attribute, on ``--train`` training photos: the probe's mean score C(E_i(x)) of the photos with
+   and without it along its unit direction w; the norm |d| of the class-mean difference d of their latents and its
+   cosine with w; and, on ``--test`` held-out sketches drawn in ``--style``, the slider's move *as the image encoder
+   reads it back*: the mean of C(E_i(D(M(z, +s)))) - C(E_i(D(z))) for that attribute, with s = ``--read-back``
+   (1.0 would mean the face shows the whole edit the probe was asked for).
+2. For ``--attribute``, the share of the held-out faces the bundled classifier sees it on after the slider
+   M(z, a), and (S2F-DIS) after moving z by a along d / |d| instead: the same distance in another direction.
+
+Analysis only. Every photo is brought to the model's size before E_i (``styled_set``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,13 @@ from s2fgan_hf.evaluation.held_out_sets import styled_set  # noqa: E402
 from s2fgan_hf.loading import bundled_classifier_path  # noqa: E402
 
 
+def shifts_for(model: S2FGAN, n: int, attribute: str, strength: float) -> torch.Tensor:
+    """[n, num_attributes] slider values: ``strength`` on ``attribute``, 0 elsewhere."""
+    shifts = torch.zeros(n, len(model.attribute_names))
+    shifts[:, model.attribute_names.index(attribute)] = strength
+    return shifts
+
+
 @torch.no_grad()
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,40 +48,59 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--style", default="edges")
     p.add_argument("--train", type=int, default=2000, help="training photos for the class means")
     p.add_argument("--test", type=int, default=300, help="held-out sketches to edit")
+    p.add_argument("--read-back", type=float, default=2.0, help="slider value of the read-back column")
     p.add_argument("--strengths", type=float, nargs="+", default=[0.0, 2.0, 3.0, 4.0])
     args = p.parse_args(argv)
     torch.manual_seed(0)
     model = S2FGAN.from_pretrained(args.model).eval()
-    judge = AttributeClassifier.from_pretrained(str(bundled_classifier_path())).eval()
-    column = judge.select([args.attribute])[0]
-    w = model.attribute_directions.directions()[:, model.attribute_names.index(args.attribute)]
+    names = list(model.attribute_names)
+    directions = model.attribute_directions.directions()  # [d, n] unit columns w
     size = model.config.image_size
 
-    train = styled_set(args.data, "stored", size, [args.attribute], "train", args.train)
+    train = styled_set(args.data, "stored", size, names, "train", args.train)
     latents, labels = [], []
     for batch in DataLoader(train, batch_size=200):
         latents.append(model.image_encoder(batch["image"]).float())
-        labels.append(batch["attributes"][:, 0] > 0.5)
+        labels.append(batch["attributes"] > 0.5)
     z, present = torch.cat(latents), torch.cat(labels)
-    scores = z @ w
-    with_score, without_score = float(scores[present].mean()), float(scores[~present].mean())
-    d = z[present].mean(0) - z[~present].mean(0)
-    print(
-        f"{args.attribute}: probe score {with_score:+.2f} with, {without_score:+.2f}"
-        f" without ({len(z)} training photos); |class-mean difference| {float(d.norm()):.2f}, cosine with w "
-        f"{float(d @ w / d.norm()):.2f}"
-    )
-
+    scores = z @ directions
     test = styled_set(args.data, args.style, size, [args.attribute], "test", args.test)
     z_sketch = torch.cat([model.encode_sketch(b["sketch"]) for b in DataLoader(test, batch_size=100)])
+
+    def read_back(latent: torch.Tensor) -> torch.Tensor:
+        return model.image_encoder(model.decode(latent).clamp(-1, 1)).float() @ directions
+
+    base = read_back(z_sketch)
+    print(f"{len(z)} training photos; {len(z_sketch)} held-out {args.style} sketches; editor {model.config.variant}")
+    print(f"| attribute | score with / without | \\|d\\| | cos(d, w) | read back of +{args.read_back:g} |")
+    print("|---|---|---|---|---|")
+    for k, name in enumerate(names):
+        has = present[:, k]
+        d = z[has].mean(0) - z[~has].mean(0)
+        edited = read_back(model.edit(z_sketch, shifts_for(model, len(z_sketch), name, args.read_back)))
+        moved = float((edited[:, k] - base[:, k]).mean())
+        print(
+            f"| {name} | {float(scores[has, k].mean()):+.2f} / {float(scores[~has, k].mean()):+.2f} | "
+            f"{float(d.norm()):.2f} | {float(d @ directions[:, k] / d.norm()):.2f} | {moved:+.2f} |"
+        )
+
+    judge = AttributeClassifier.from_pretrained(str(bundled_classifier_path())).eval()
+    column = judge.select([args.attribute])[0]
+    k = names.index(args.attribute)
+    has = present[:, k]
+    d = z[has].mean(0) - z[~has].mean(0)
 
     def present_rate(latent: torch.Tensor) -> float:
         faces = model.decode(latent).clamp(-1, 1)
         return float((judge.predict(faces)[:, column] > 0.5).float().mean())
 
     for a in args.strengths:
-        along_w, along_d = present_rate(z_sketch + a * w), present_rate(z_sketch + a * d / d.norm())
-        print(f"move {a:g}: present along w {along_w:.3f}, along the class-mean difference {along_d:.3f}")
+        slider = present_rate(model.edit(z_sketch, shifts_for(model, len(z_sketch), args.attribute, a)))
+        line = f"{args.attribute} {a:+g}: present after the slider {slider:.3f}"
+        if model.config.variant == "dis":
+            along_d = present_rate(z_sketch + a * d / d.norm())
+            line += f", after the same distance along the class-mean difference {along_d:.3f}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ def test_branches_on_styled_sets(tiny_model, tmp_path):
         dataset = styled_set(data, style, 32, FIDELITY_ATTRIBUTES, split=None, limit=8)
         again = styled_set(data, style, 32, FIDELITY_ATTRIBUTES, split=None, limit=8)
         assert torch.equal(dataset[1]["sketch"], again[1]["sketch"])
+        assert dataset[1]["image"].shape == (3, 32, 32)  # the photo at the model's size, also for "stored"
         res = evaluate_branches(tiny_model, _classifier(), styled_batches(dataset, 4), progress=False)
         assert res["num_images"] == 8
         for branch in ("from_sketch", "from_photo"):

@@ -85,3 +85,13 @@ def test_paper_256_parameter_counts_on_meta_device():
         model = S2FGAN(c)
     assert next(model.parameters()).is_meta  # nothing was allocated
     assert count(model.attribute_directions) == 512 * 12
+
+
+def test_image_encoder_refuses_a_photo_at_another_size():
+    """E_i's pooled heads would run at any size and return a wrong latent; it says what it accepts instead."""
+    config = S2FGANConfig.from_preset("tiny-32")
+    encoder = ImageEncoder(config)
+    assert encoder(torch.zeros(2, 3, 32, 32)).shape == (2, config.latent_dim)
+    for bad in (torch.zeros(2, 3, 64, 64), torch.zeros(3, 32, 32), torch.zeros(2, 1, 32, 32)):
+        with pytest.raises(ValueError, match=r"ImageEncoder expects photos of shape \[B, 3, 32, 32\].*encode_image"):
+            encoder(bad)

@@ -2,7 +2,7 @@
 
 * ``styled_set``: the test-split photos of a ``prepare-data`` folder, each drawn in one drawing style
   (``s2fgan_hf.data.sketch_styles``) with a per-item seed, so every run sees the same sketches; ``"stored"`` is the
-  folder's own edge maps as they are.
+  folder's own edge maps as they are (the photos are still brought to the model's size).
 * ``DrawingSet``: a folder of real drawings (e.g. the identity-matched avatars of CelebA-HQ photos, or freehand
   sketches), optionally with the matched photos and a CelebA-style attribute table (``image_id`` + 1/-1 columns).
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
 
@@ -37,23 +38,45 @@ def styled_set(
 ) -> Dataset:
     """The prepared folder's ``split`` drawn in ``style`` (or its stored edge maps for ``"stored"``).
 
-    Items: ``image`` [3, size, size] in [-1, 1], ``sketch`` [1, S, S] in [-1, 1] (the model normalises it),
-    ``labels`` [len(attributes)] 0/1.
+    Items: ``image`` [3, size, size] in [-1, 1] with size = ``image_size`` for every style, ``sketch`` [1, S, S] in
+    [-1, 1] (S = ``image_size`` for the drawn styles, the stored size for ``"stored"``: the model brings an edge map
+    to its size itself), ``attributes`` [len(attributes)] 0/1.
     """
     if style not in SET_STYLES:
         raise ValueError(f"unknown sketch set style {style!r}; accepted: {', '.join(SET_STYLES)}")
     styles = None if style == "stored" else SketchStyleSampler(image_size, (style,))
-    dataset = PreparedSketchFaceDataset(
+    dataset: Dataset = PreparedSketchFaceDataset(
         data,
         attribute_names=attributes,
         split=split,
-        image_size=None if style == "stored" else image_size,  # stored: the model brings the edge map to size
+        image_size=None if style == "stored" else image_size,
         sketch_styles=styles,
         style_seed=seed if styles is not None else None,
     )
+    if style == "stored":
+        # The stored photos are twice the model's size; E_i must see them at its own (it accepts no other).
+        dataset = _PhotosAtSize(dataset, image_size)
     if limit:
         dataset = Subset(dataset, range(min(limit, len(dataset))))
     return dataset
+
+
+class _PhotosAtSize(Dataset):
+    """A prepared dataset whose ``image`` is resized (bilinear, antialiased) to ``size``; the sketch is kept."""
+
+    def __init__(self, dataset: Dataset, size: int) -> None:
+        self.dataset, self.size = dataset, size
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        item = dict(self.dataset[index])
+        image = item["image"]
+        if image.shape[-1] != self.size:
+            size = (self.size, self.size)
+            item["image"] = F.interpolate(image[None], size=size, mode="bilinear", antialias=True)[0].clamp(-1, 1)
+        return item
 
 
 def styled_batches(dataset: Dataset, batch_size: int) -> Iterator[dict[str, Any]]:

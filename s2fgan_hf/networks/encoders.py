@@ -122,3 +122,15 @@ class ImageEncoder(LatentEncoder):
 
     def __init__(self, config: S2FGANConfig) -> None:
         super().__init__(3, config.image_size, config.image_encoder_channels, config)
+        self.input_size = config.image_size
+
+    def forward(self, photo: torch.Tensor) -> torch.Tensor:
+        # The pooled heads would run at any size and return a wrong latent without a word (a 128 px photo into a
+        # 64 px model moved its attribute scores by half), so the size is checked here.
+        expected = (3, self.input_size, self.input_size)
+        if photo.ndim != 4 or tuple(photo.shape[1:]) != expected:
+            raise ValueError(
+                f"ImageEncoder expects photos of shape [B, {', '.join(map(str, expected))}] in [-1, 1], got "
+                f"{tuple(photo.shape)}; S2FGAN.encode_image resizes photos of any size"
+            )
+        return super().forward(photo)
