@@ -320,6 +320,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         decode_sketch=weights.sketch_branch_decoded or args.freeze_photo_branch,
         photo_branch_frozen=args.freeze_photo_branch,
         editor_only=args.train_editor_only,
+        reencode_edits=weights.reencoded_edit > 0,
     )
     discriminator_side = DiscriminatorSide(generator, discriminator)
     opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every)

@@ -173,6 +173,11 @@ class LossWeights:
     # S2F-DEC's "reg" term, as meant: mean |M(z_i, a) - z_i| of the edit, so that M moves a latent no further than
     # the requested edit needs (the official code applies it to a = 0, where it is always exactly 0). 0 = off.
     offset: float = 0.0
+    # The edit as the image encoder reads it back (editor stage only; not in the paper): MSE(C(E_i(D(M(z_i, a)))),
+    # sg C(z_i) + a) with E_i, D and C frozen. The latent edit loss only asks M to move C's score; the decoder renders
+    # a small part of such a move (a Male +2 step along C's direction reads back as +0.6), so this asks for an edit
+    # the face shows. The round trip C(E_i(D(z_i))) keeps C(z_i) (correlation 0.97), so C(z_i) is the baseline.
+    reencoded_edit: float = 0.0
 
     @property
     def sketch_branch_decoded(self) -> bool:

@@ -46,6 +46,8 @@ class GeneratorOutputs:
         sketch_reconstruction: D(z_s), when a sketch-face term needs it (``decode_sketch``), else ``None``.
         z_image_edited, z_sketch_edited: M(z_i, a) and M(z_s, a) with an editor that edits in training, else
             ``None``.
+        z_reencoded: E_i(D(M(z_i, a))), the edited face read back by the frozen image encoder (editor stage with
+            ``reencode_edits``), else ``None``.
     """
 
     z_image: torch.Tensor
@@ -58,6 +60,7 @@ class GeneratorOutputs:
     sketch_reconstruction: torch.Tensor | None = None
     z_image_edited: torch.Tensor | None = None
     z_sketch_edited: torch.Tensor | None = None
+    z_reencoded: torch.Tensor | None = None
 
 
 class GeneratorSide(nn.Module):
@@ -73,6 +76,8 @@ class GeneratorSide(nn.Module):
             editor M (with Q) learns. The latents are encoded without autograd, only the edited photo latents
             D(M(z_i, a)) are decoded (``fake``) and the reconstructions are left out. Needs an editor that
             ``edits_in_training``.
+        reencode_edits: in the editor stage, also read the edited faces back with the frozen E_i (``z_reencoded``,
+            for the ``reencoded_edit`` term). Only the editor stage has it: there E_i cannot learn to read edits.
     """
 
     def __init__(
@@ -82,6 +87,7 @@ class GeneratorSide(nn.Module):
         decode_sketch: bool = False,
         photo_branch_frozen: bool = False,
         editor_only: bool = False,
+        reencode_edits: bool = False,
     ) -> None:
         super().__init__()
         editor = generator.attribute_mapping
@@ -92,7 +98,10 @@ class GeneratorSide(nn.Module):
                 f"the editor stage trains an editor that edits in training (dec), alone; got the "
                 f"{generator.config.variant!r} editor" + (" with a frozen photo branch" if photo_branch_frozen else "")
             )
+        if reencode_edits and not editor_only:
+            raise ValueError("reading edits back (reencode_edits) needs the editor stage, where E_i is frozen")
         self.editor_only = editor_only
+        self.reencode_edits = reencode_edits
         self.decode_sketch = decode_sketch or photo_branch_frozen
         self.photo_branch_frozen = photo_branch_frozen
         self.sketch_encoder = generator.sketch_encoder
@@ -165,6 +174,8 @@ class GeneratorSide(nn.Module):
         editor = self.attribute_mapping
         z_image_edited, z_sketch_edited = editor(z_image, shifts), editor(z_sketch, shifts)
         fake = self.decoder(z_image_edited)
+        # Frozen E_i (requires_grad False): the gradient passes through it to the face and on to M only.
+        z_reencoded = self.image_encoder(fake) if self.reencode_edits else None
         editor_outputs = editor.training_outputs(z_image, z_sketch, shifts, z_image_edited, True)
         # Q: real latents (and their edits, detached) are 1; sketch latents and their edits 0. Only M(z_s, a) carries
         # a gradient (reversed by the GRL): M learns to keep an edited sketch latent where image latents lie.
@@ -180,6 +191,7 @@ class GeneratorSide(nn.Module):
             fake=fake,
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,
+            z_reencoded=z_reencoded,
         )
 
 

@@ -200,6 +200,10 @@ def generator_step(
         if perceptual is not None and w.perceptual > 0 and out.reconstruction is not None:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out.reconstruction, real, perceptual)
+        if out.z_reencoded is not None and w.reencoded_edit > 0:
+            directions = editor.probe.directions().detach().float()
+            read_back, before = out.z_reencoded.float() @ directions, out.z_image.float() @ directions
+            terms["reencoded_edit"] = L.decomposition_edit_loss(read_back, before, shifts)
         terms |= editor.loss_terms(out.editor, labels, shifts, w, photo_branch)
         loss = sum(getattr(w, name) * value for name, value in terms.items())
         accelerator.backward(loss)

@@ -174,6 +174,11 @@ class TrainConfig:
                 + ", ".join(f"{{{i + 1}}}" for i in range(len(sketch_terms)))
                 + ") would train nothing; leave them at 0",
             )
+        if self.loss_weights.get("reencoded_edit") and not self.train_editor_only:
+            raise TrainConfigError(
+                ["loss_weights.reencoded_edit", "train_editor_only"],
+                "{0} reads edited faces back with a frozen image encoder, which only {1} has; leave it at 0",
+            )
         if self.perceptual_loss == "vgg19" and not self.perceptual_weights:
             raise TrainConfigError(
                 ["perceptual_loss", "perceptual_weights"],

@@ -7,9 +7,10 @@ import json
 import pytest
 import torch
 
-from s2fgan_hf import S2FGAN, S2FGANConfig
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf import losses as L
 from s2fgan_hf.networks import AttributeMappingNetwork
+from s2fgan_hf.training.modules import GeneratorSide
 from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
 
 from .test_train_script import base_args
@@ -42,6 +43,35 @@ def test_editor_stage_settings_are_checked():
         TrainConfig(train_data_dir="d", train_editor_only=True, freeze_photo_branch=True)
     with pytest.raises(TrainConfigError, match="sketch_adv.*train nothing"):
         TrainConfig(train_data_dir="d", train_editor_only=True, loss_weights={"sketch_adv": 1.0})
+    with pytest.raises(TrainConfigError, match="reencoded_edit.*frozen image encoder.*train_editor_only"):
+        TrainConfig(train_data_dir="d", loss_weights={"reencoded_edit": 1.0})
+    TrainConfig(train_data_dir="d", train_editor_only=True, loss_weights={"reencoded_edit": 1.0})
+
+
+def test_the_edit_read_back_by_the_frozen_image_encoder_trains_only_the_editor():
+    """``reencode_edits``: z_reencoded = E_i(D(M(z_i, a))); its loss reaches M, never E_i, D or C."""
+    torch.manual_seed(0)
+    cfg = S2FGANConfig.from_preset("tiny-32", variant="dec")
+    model = S2FGAN(cfg)
+    with pytest.raises(ValueError, match="reencode_edits.*editor stage"):
+        GeneratorSide(model, S2FGANDiscriminator(cfg), reencode_edits=True)
+    side = GeneratorSide(model, S2FGANDiscriminator(cfg), editor_only=True, reencode_edits=True)
+    for network in (side.image_encoder, side.decoder, side.sketch_encoder, model.attribute_directions):
+        network.requires_grad_(False)  # as the trainer freezes them in the editor stage
+    torch.nn.init.normal_(side.attribute_mapping.head.weight)  # a new editor is the identity; make it move
+    image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.ones(2, 1, 32, 32)
+    shifts = torch.zeros(2, cfg.num_attributes)
+    shifts[:, 1] = 2.0
+    out = side(image, sketch, shifts)
+    with torch.no_grad():
+        expected = side.image_encoder(side.decoder(side.attribute_mapping(out.z_image, shifts)))
+    assert torch.allclose(out.z_reencoded, expected, atol=1e-5)
+    directions = model.attribute_directions.directions()
+    loss = L.decomposition_edit_loss(out.z_reencoded @ directions, out.z_image @ directions, shifts)
+    loss.backward()
+    assert side.attribute_mapping.embeddings.grad.abs().sum() > 0
+    assert all(p.grad is None for p in side.decoder.parameters())
+    assert L.LossWeights.for_variant("dec").reencoded_edit == 0.0  # off unless asked for
 
 
 def test_editor_stage_trains_a_dec_editor_on_a_trained_dis_model(prepared_dir, tmp_path, run_training):
@@ -49,7 +79,8 @@ def test_editor_stage_trains_a_dec_editor_on_a_trained_dis_model(prepared_dir, t
     base = S2FGAN.from_pretrained(first["final_dir"])
     argv = base_args(prepared_dir, tmp_path / "dec", 3) + [
         "--pretrained_model_name_or_path", first["final_dir"], "--variant", "dec", "--train_editor_only",
-        "--attr_shift_prob", "1", "--lambda_offset", "0.1", "--checkpointing_steps", "0",
+        "--attr_shift_prob", "1", "--lambda_offset", "0.1", "--lambda_reencoded_edit", "1",
+        "--checkpointing_steps", "0",
     ]  # fmt: skip
     result = run_training(argv)
     tuned = S2FGAN.from_pretrained(result["final_dir"])
@@ -61,7 +92,7 @@ def test_editor_stage_trains_a_dec_editor_on_a_trained_dis_model(prepared_dir, t
             assert torch.equal(before, after), f"{name}.{key} changed in the editor stage"
     assert tuned.attribute_mapping.embeddings.abs().sum() > 0  # the editor learned
     rows = [json.loads(line) for line in (tmp_path / "dec" / "metrics.jsonl").read_text().splitlines()]
-    assert {"g_adv", "g_edit", "g_cycle", "g_offset", "g_domain"} <= rows[-1].keys()
+    assert {"g_adv", "g_edit", "g_cycle", "g_offset", "g_domain", "g_reencoded_edit"} <= rows[-1].keys()
     assert "g_l1" not in rows[-1] and "g_align" not in rows[-1]  # frozen networks: no constant terms logged
     saved = json.loads((tmp_path / "dec" / "final" / "training_args.json").read_text())
     assert saved["variant"] == "dec" and saved["train_editor_only"] is True
