@@ -122,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         "training (dec), with the discriminators, against the trained encoders, decoder and C; e.g. "
         "--variant dec on the shipped dis model.",
     )
+    g.add_argument(
+        "--train_decoder_only",
+        action="store_true",
+        help="The decoder stage (docs/training.md §14): train only the decoder (and the latent discriminator), with "
+        "the discriminators, on reconstructions D(E_i(x)) and edited faces D(M(E_i(x), a)); E_s, E_i, C and the "
+        "editor stay as they are. Pair it with --lambda_reencoded_edit so that the faces show the slider edits.",
+    )
     g.add_argument("--dataloader_num_workers", type=int)
     g = p.add_argument_group("optimisation")
     g.add_argument("--output_dir")
@@ -277,6 +284,13 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
                 "the full schedule); use it with --variant dec"
             )
         frozen = (generator.sketch_encoder, generator.image_encoder, generator.decoder, generator.attribute_directions)
+    if args.train_decoder_only:
+        frozen = (
+            generator.sketch_encoder,
+            generator.image_encoder,
+            generator.attribute_directions,
+            generator.attribute_mapping,
+        )
     for module in frozen:
         module.requires_grad_(False)
     perceptual = build_perceptual_loss(
@@ -320,6 +334,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         decode_sketch=weights.sketch_branch_decoded or args.freeze_photo_branch,
         photo_branch_frozen=args.freeze_photo_branch,
         editor_only=args.train_editor_only,
+        decoder_only=args.train_decoder_only,
         reencode_edits=weights.reencoded_edit > 0,
     )
     discriminator_side = DiscriminatorSide(generator, discriminator)

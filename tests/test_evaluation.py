@@ -55,6 +55,11 @@ def test_harness_runs_and_reports(tiny_model, stroke_sketch):
     assert res["editing"]["Smiling"]["+2"]["cycle_error"] < 1e-5  # DIS edits are additive: the cycle is exact
     assert res["editing"]["Smiling"]["+2"]["latent_move"] > 0
     assert set(res["realism_edited"]) == {"-2", "+2"} and res["realism_edited"]["+2"]["sharpness"] > 0
+    for s in ("-2", "+2"):  # 6 photos: too few of either class for a distance to the photos of the asked value
+        entry = res["editing"]["Male"][s]
+        assert math.isnan(entry["target_frechet_distance"]) and 0 <= entry["target_photos"] <= 6
+    assert res["editing"]["Male"]["-2"]["target_photos"] + res["editing"]["Male"]["+2"]["target_photos"] == 6
+    assert "FD to target photos" in results_to_markdown(res)
     dec = tiny_model.with_editor("dec")
     torch.manual_seed(1)
     for p in dec.attribute_mapping.parameters():
@@ -76,3 +81,27 @@ def test_classifier_round_trip(tmp_path):
     x = torch.rand(2, 3, 40, 40)
     assert c2.attribute_names == ("Smiling", "Male")
     assert torch.equal(c.eval()(x), c2(x))
+
+
+def test_edit_realism_is_measured_against_the_photos_of_the_asked_value(tiny_model, stroke_sketch, monkeypatch):
+    """``target_frechet_distance``: the faces edited to +a against the photos the classifier sees the attribute on,
+    to -a against the others (the pooled distance to every photo grows with a successful edit)."""
+    import s2fgan_hf.evaluation.harness as harness
+
+    monkeypatch.setattr(harness, "MIN_TARGET_PHOTOS", 1)
+    torch.manual_seed(0)
+    classifier = AttributeClassifier(image_size=32, channels=(8, 16), embed_dim=16).eval()
+    photos = torch.rand(8, 3, 32, 32) * 2 - 1
+    batches = [{"image": photos, "sketch": stroke_sketch.expand(8, -1, -1, -1).clone()}]
+    res = evaluate(tiny_model, classifier, batches, attributes=["Male"], strengths=(-2.0, 2.0), progress=False)
+    real = classifier.features(photos)
+    present = torch.sigmoid(classifier.head(real))[:, classifier.select(["Male"])[0]] > 0.5
+    for s, target in (("+2", present), ("-2", ~present)):
+        entry = res["editing"]["Male"][s]
+        assert entry["target_photos"] == int(target.sum())
+        if entry["target_photos"] >= 2:
+            edited = tiny_model.decode(
+                tiny_model.edit(tiny_model.encode_sketch(batches[0]["sketch"]), {"Male": float(s)})
+            )
+            expected = frechet_distance(real[target], classifier.features(edited.clamp(-1, 1)))
+            assert abs(entry["target_frechet_distance"] - expected) < 1e-3 * max(1.0, expected)

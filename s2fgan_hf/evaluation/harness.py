@@ -45,6 +45,8 @@ class _Accumulator:
     photos: list[torch.Tensor] = field(default_factory=list)
     edit: dict[tuple[str, float], dict[str, float]] = field(default_factory=dict)
     edited_feats: dict[float, list[torch.Tensor]] = field(default_factory=dict)  # per strength, all attributes
+    edit_feats: dict[tuple[str, float], list[torch.Tensor]] = field(default_factory=dict)  # per slider and strength
+    real_present: list[torch.Tensor] = field(default_factory=list)  # [B, n] the classifier on the real photos
 
     def add(self, key: str, values: torch.Tensor) -> None:
         self.sums[key] = self.sums.get(key, 0.0) + float(values.double().sum())
@@ -110,6 +112,7 @@ def evaluate(
         acc.real_feats.append(feats_real.cpu())
         acc.fake_feats.append(feats_unedited.cpu())
         real_present = (torch.sigmoid(classifier.head(feats_real))[:, cls_index] > 0.5).cpu()  # [B, n]
+        acc.real_present.append(real_present)
         prob0 = torch.sigmoid(classifier.head(feats_unedited))[:, cls_index].cpu()  # [B, n]
         present0 = prob0 > 0.5
         for k, name in enumerate(names):
@@ -126,6 +129,7 @@ def evaluate(
                 edited = model.decode(z_edit).clamp(-1, 1)
                 feats = classifier.features(edited)
                 acc.edited_feats.setdefault(s, []).append(feats.cpu())
+                acc.edit_feats.setdefault((name, s), []).append(feats.cpu())
                 acc.add_edit(name, s, "energy", float(laplacian_energy(edited).sum()), b)
                 prob = torch.sigmoid(classifier.head(feats))[:, cls_index].cpu()
                 present = prob > 0.5
@@ -197,9 +201,27 @@ def evaluate(
                 entry["identity_ssim"] = slot["identity_ssim"] / slot["identity_ssim_n"]
                 entry["latent_move"] = slot["latent_move"] / slot["latent_move_n"]
                 entry["cycle_error"] = slot["cycle_error"] / slot["cycle_error_n"]
+                entry |= _target_realism(acc, real, names.index(name), name, s)
             per[f"{s:+g}"] = entry
         results["editing"][name] = per
     return results
+
+
+MIN_TARGET_PHOTOS = 50  # fewer real photos of the asked class give a Fréchet distance too noisy to report
+
+
+def _target_realism(acc: _Accumulator, real: torch.Tensor, k: int, name: str, strength: float) -> dict[str, Any]:
+    """Realism of one slider's edit against the real photos it should look like: the Fréchet distance between the
+    faces edited to ``strength`` and the held-out photos the classifier sees the attribute on (``strength`` > 0) or
+    not on (< 0). A successful edit makes every face e.g. a man, so the pooled distance to all photos (half of them
+    women) grows with the edit's success; this one does not. ``nan`` below ``MIN_TARGET_PHOTOS`` such photos."""
+    present = torch.cat(acc.real_present)[:, k]
+    target = present if strength > 0 else ~present
+    n = int(target.sum())
+    fd = (
+        frechet_distance(real[target], torch.cat(acc.edit_feats[(name, strength)])) if n >= MIN_TARGET_PHOTOS else None
+    )
+    return {"target_frechet_distance": float("nan") if fd is None else fd, "target_photos": n}
 
 
 def _edited_energy(acc: _Accumulator, names: Sequence[str], strength: float) -> float:
@@ -210,6 +232,10 @@ def _edited_energy(acc: _Accumulator, names: Sequence[str], strength: float) -> 
 
 def _fmt(v: float) -> str:
     return "n/a" if v != v else f"{v:.3f}"  # NaN -> n/a
+
+
+def _fmt_fd(v: float) -> str:
+    return "n/a" if v != v else f"{v:.1f}"
 
 
 def results_to_markdown(results: dict[str, Any]) -> str:
@@ -256,12 +282,14 @@ def results_to_markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         "Editing, at each slider strength: present rate, mean classifier probability, flip rate (share of the faces",
-        "that could flip in the asked direction that did), other attributes unchanged, identity similarity, and in",
-        "latent space the move |M(z, a) - z| / |z| and the cycle error |M(M(z, a), -a) - z| / |M(z, a) - z|.",
+        "that could flip in the asked direction that did), other attributes unchanged, identity similarity, in",
+        "latent space the move |M(z, a) - z| / |z| and the cycle error |M(M(z, a), -a) - z| / |M(z, a) - z|, and",
+        "the realism of the edited faces against the real photos with the asked value (Fréchet distance to the",
+        f"held-out photos the classifier sees it on, or not on; n/a below {MIN_TARGET_PHOTOS} such photos).",
         "",
         "| attribute | strength | present rate | mean p | flip rate | others unchanged | identity cos "
-        "| identity SSIM | latent move | cycle error |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| identity SSIM | latent move | cycle error | FD to target photos |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, per in results["editing"].items():
         for s, e in per.items():
@@ -269,6 +297,7 @@ def results_to_markdown(results: dict[str, Any]) -> str:
                 f"| {name} | {s} | {_fmt(e['present_rate'])} | {_fmt(e['mean_probability'])} | "
                 f"{_fmt(e.get('flip_rate', float('nan')))} | {_fmt(e.get('others_unchanged', float('nan')))} | "
                 f"{_fmt(e.get('identity_cosine', float('nan')))} | {_fmt(e.get('identity_ssim', float('nan')))} | "
-                f"{_fmt(e.get('latent_move', float('nan')))} | {_fmt(e.get('cycle_error', float('nan')))} |"
+                f"{_fmt(e.get('latent_move', float('nan')))} | {_fmt(e.get('cycle_error', float('nan')))} | "
+                f"{_fmt_fd(e.get('target_frechet_distance', float('nan')))} |"
             )
     return "\n".join(lines) + "\n"

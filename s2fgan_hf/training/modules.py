@@ -76,8 +76,12 @@ class GeneratorSide(nn.Module):
             editor M (with Q) learns. The latents are encoded without autograd, only the edited photo latents
             D(M(z_i, a)) are decoded (``fake``) and the reconstructions are left out. Needs an editor that
             ``edits_in_training``.
-        reencode_edits: in the editor stage, also read the edited faces back with the frozen E_i (``z_reencoded``,
-            for the ``reencoded_edit`` term). Only the editor stage has it: there E_i cannot learn to read edits.
+        decoder_only: the decoder stage (docs/training.md §14): E_s, E_i, C and the editor are frozen and only the
+            decoder (with Q) learns. The latents are encoded without autograd; the reconstructions D(z_i) and the
+            edited faces D(M(z_i, a)) (``fake``) are decoded, for any editor.
+        reencode_edits: in the editor or decoder stage, also read the edited faces back with the frozen E_i
+            (``z_reencoded``, for the ``reencoded_edit`` term). Only these stages have it: there E_i cannot learn
+            to read edits its own way.
     """
 
     def __init__(
@@ -87,9 +91,12 @@ class GeneratorSide(nn.Module):
         decode_sketch: bool = False,
         photo_branch_frozen: bool = False,
         editor_only: bool = False,
+        decoder_only: bool = False,
         reencode_edits: bool = False,
     ) -> None:
         super().__init__()
+        if decoder_only and (editor_only or photo_branch_frozen):
+            raise ValueError("the decoder stage is a stage of its own: not with editor_only or photo_branch_frozen")
         editor = generator.attribute_mapping
         if photo_branch_frozen and not editor.supports_frozen_photo_branch:
             raise ValueError(f"the {generator.config.variant!r} editor has no frozen-photo-branch stage")
@@ -98,9 +105,10 @@ class GeneratorSide(nn.Module):
                 f"the editor stage trains an editor that edits in training (dec), alone; got the "
                 f"{generator.config.variant!r} editor" + (" with a frozen photo branch" if photo_branch_frozen else "")
             )
-        if reencode_edits and not editor_only:
-            raise ValueError("reading edits back (reencode_edits) needs the editor stage, where E_i is frozen")
+        if reencode_edits and not (editor_only or decoder_only):
+            raise ValueError("reading edits back (reencode_edits) needs the editor or decoder stage (frozen E_i)")
         self.editor_only = editor_only
+        self.decoder_only = decoder_only
         self.reencode_edits = reencode_edits
         self.decode_sketch = decode_sketch or photo_branch_frozen
         self.photo_branch_frozen = photo_branch_frozen
@@ -114,8 +122,8 @@ class GeneratorSide(nn.Module):
 
     def forward(self, image: torch.Tensor, sketch: torch.Tensor, shifts: torch.Tensor) -> GeneratorOutputs:
         """image [B, 3, H, W], sketch [B, 1, H, W], shifts [B, n] -> ``GeneratorOutputs``."""
-        if self.editor_only:
-            return self._forward_editor_only(image, sketch, shifts)
+        if self.editor_only or self.decoder_only:
+            return self._forward_frozen_encoders(image, sketch, shifts)
         photo_branch = not self.photo_branch_frozen
         if photo_branch:
             z_image = self.image_encoder(image)
@@ -165,16 +173,22 @@ class GeneratorSide(nn.Module):
         logits = self.latent_discriminator(torch.cat([image_latents, sketch_latents]))
         return logits.split([image_latents.shape[0], sketch_latents.shape[0]])
 
-    def _forward_editor_only(
+    def _forward_frozen_encoders(
         self, image: torch.Tensor, sketch: torch.Tensor, shifts: torch.Tensor
     ) -> GeneratorOutputs:
-        """The editor stage: frozen encoders, M on both latents, D(M(z_i, a)) decoded through the frozen decoder."""
+        """The editor and decoder stages: frozen encoders, M on both latents, D(M(z_i, a)) decoded (the editor stage:
+        through the frozen decoder; the decoder stage: with D(z_i), in one pass)."""
         with torch.no_grad():
             z_image, z_sketch = self.image_encoder(image), self.sketch_encoder(sketch)
         editor = self.attribute_mapping
         z_image_edited, z_sketch_edited = editor(z_image, shifts), editor(z_sketch, shifts)
-        fake = self.decoder(z_image_edited)
-        # Frozen E_i (requires_grad False): the gradient passes through it to the face and on to M only.
+        reconstruction = None
+        if self.decoder_only:
+            reconstruction, fake = self.decoder(torch.cat([z_image, z_image_edited])).chunk(2)
+        else:
+            fake = self.decoder(z_image_edited)
+        # Frozen E_i (requires_grad False): the gradient passes through it to the face and on to what the stage
+        # trains (M in the editor stage, the decoder in the decoder stage).
         z_reencoded = self.image_encoder(fake) if self.reencode_edits else None
         editor_outputs = editor.training_outputs(z_image, z_sketch, shifts, z_image_edited, True)
         # Q: real latents (and their edits, detached) are 1; sketch latents and their edits 0. Only M(z_s, a) carries
@@ -188,6 +202,7 @@ class GeneratorSide(nn.Module):
             domain_image_logits=domain_image_logits,
             domain_sketch_logits=domain_sketch_logits,
             editor=editor_outputs,
+            reconstruction=reconstruction,
             fake=fake,
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,

@@ -31,6 +31,8 @@ class StepConfig:
             losses are skipped and the discriminator's fakes are the sketch faces alone.
         editor_only: the editor stage: only the editor M (and Q) learn; the generator loss is the adversarial term on
             D(M(z_i, a)), the domain term and the editor's own terms (``GeneratorSide`` ``editor_only``).
+        decoder_only: the decoder stage: only the decoder (and Q) learn, on the reconstructions D(z_i) and the edited
+            faces D(M(z_i, a)) of any editor; the discriminator's fakes are both (``GeneratorSide`` ``decoder_only``).
     """
 
     weights: L.LossWeights
@@ -38,6 +40,7 @@ class StepConfig:
     d_reg_every: int
     photo_branch_frozen: bool = False
     editor_only: bool = False
+    decoder_only: bool = False
 
     def r1_due(self, step: int) -> bool:
         """Whether the discriminator step after ``step`` completed optimizer steps adds the lazy R1 term."""
@@ -105,7 +108,9 @@ def discriminator_step(
     with torch.no_grad(), accelerator.autocast():
         z_image = gen.image_encoder(real)
         fakes = []
-        if not config.photo_branch_frozen:
+        if config.decoder_only:  # the decoder stage trains on reconstructions and edits of any editor
+            fakes += [z_image, editor(z_image, shifts)]
+        elif not config.photo_branch_frozen:
             fakes.append(editor(z_image, shifts) if editor.edits_in_training else z_image)
         if config.weights.sketch_adv > 0 or config.photo_branch_frozen:
             fakes.append(gen.sketch_encoder(batch["sketch"]))
@@ -164,7 +169,7 @@ def generator_step(
     try:
         with accelerator.autocast():
             out = generator_side(real, sketch, shifts)
-            judged = [out.fake] if photo_branch else []
+            judged = [out.reconstruction, out.fake] if config.decoder_only else [out.fake] if photo_branch else []
             if w.sketch_adv > 0:
                 judged.append(out.sketch_reconstruction)
             feature_images = None
@@ -180,11 +185,15 @@ def generator_step(
                 features = critic.features(feature_images)
         logits = d_out.logits.split([x.shape[0] for x in judged]) if judged else []
         terms: dict[str, torch.Tensor] = {}
-        if not config.editor_only:  # frozen encoders: the alignment and reconstruction terms are constants
+        frozen_encoders = config.editor_only or config.decoder_only
+        if not frozen_encoders:  # frozen encoders: the alignment term is a constant
             terms["align"] = L.latent_alignment_loss(out.z_sketch, out.z_image)
         terms["domain"] = L.latent_domain_loss(out.domain_image_logits, out.domain_sketch_logits)
         if config.editor_only:
             terms["adv"] = L.generator_adversarial_loss(logits[0])
+        elif config.decoder_only:  # one adversarial term over the reconstructions and the edited faces
+            terms["l1"] = L.pixel_l1_loss(out.reconstruction, real)
+            terms["adv"] = L.generator_adversarial_loss(torch.cat(logits))
         elif photo_branch:
             terms["l1"] = L.pixel_l1_loss(out.reconstruction, real)
             terms["adv"] = L.generator_adversarial_loss(logits[0])
@@ -204,7 +213,8 @@ def generator_step(
             directions = editor.probe.directions().detach().float()
             read_back, before = out.z_reencoded.float() @ directions, out.z_image.float() @ directions
             terms["reencoded_edit"] = L.decomposition_edit_loss(read_back, before, shifts)
-        terms |= editor.loss_terms(out.editor, labels, shifts, w, photo_branch)
+        if not config.decoder_only:  # the decoder stage's editor and C are frozen: their terms are constants
+            terms |= editor.loss_terms(out.editor, labels, shifts, w, photo_branch)
         loss = sum(getattr(w, name) * value for name, value in terms.items())
         accelerator.backward(loss)
         optimizer.step()

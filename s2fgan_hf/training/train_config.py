@@ -71,6 +71,7 @@ class TrainConfig:
     style_weights: tuple[float, ...] | None = None
     freeze_photo_branch: bool = False
     train_editor_only: bool = False
+    train_decoder_only: bool = False
     dataloader_num_workers: int = 0
     # optimisation
     output_dir: str = "s2fgan-out"
@@ -161,23 +162,23 @@ class TrainConfig:
                 raise TrainConfigError(
                     [f"loss_weights.{term}"], f"{{0}} must be a finite number >= 0, got {_literal(weight)}"
                 )
-        if self.train_editor_only and self.freeze_photo_branch:
-            raise TrainConfigError(
-                ["train_editor_only", "freeze_photo_branch"], "{0} and {1} are different stages: give one of them"
-            )
+        stages = [s for s in ("freeze_photo_branch", "train_editor_only", "train_decoder_only") if getattr(self, s)]
+        if len(stages) > 1:
+            raise TrainConfigError(stages, "{0} and {1} are different stages: give one of them")
         sketch_terms = [t for t in ("sketch_l1", "sketch_sem", "sketch_adv", "sketch_fm", "latent_moments")
                         if self.loss_weights.get(t)]  # fmt: skip
-        if self.train_editor_only and sketch_terms:
+        frozen_sketch_encoder = "train_editor_only" if self.train_editor_only else "train_decoder_only"
+        if (self.train_editor_only or self.train_decoder_only) and sketch_terms:
             raise TrainConfigError(
-                ["train_editor_only", *[f"loss_weights.{t}" for t in sketch_terms]],
-                "{0} keeps the sketch encoder frozen: its sketch-branch terms ("
+                [frozen_sketch_encoder, *[f"loss_weights.{t}" for t in sketch_terms]],
+                "{0} keeps the sketch encoder frozen and does not decode sketches: its sketch-branch terms ("
                 + ", ".join(f"{{{i + 1}}}" for i in range(len(sketch_terms)))
-                + ") would train nothing; leave them at 0",
+                + ") are not used there; leave them at 0",
             )
-        if self.loss_weights.get("reencoded_edit") and not self.train_editor_only:
+        if self.loss_weights.get("reencoded_edit") and not (self.train_editor_only or self.train_decoder_only):
             raise TrainConfigError(
-                ["loss_weights.reencoded_edit", "train_editor_only"],
-                "{0} reads edited faces back with a frozen image encoder, which only {1} has; leave it at 0",
+                ["loss_weights.reencoded_edit", "train_editor_only", "train_decoder_only"],
+                "{0} reads edited faces back with a frozen image encoder, which only {1} and {2} have; leave it at 0",
             )
         if self.perceptual_loss == "vgg19" and not self.perceptual_weights:
             raise TrainConfigError(
@@ -202,6 +203,7 @@ class TrainConfig:
             self.d_reg_every,
             photo_branch_frozen=self.freeze_photo_branch,
             editor_only=self.train_editor_only,
+            decoder_only=self.train_decoder_only,
         )
 
     def to_dict(self) -> dict[str, Any]:

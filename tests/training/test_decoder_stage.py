@@ -1,0 +1,75 @@
+"""The decoder stage (``--train_decoder_only``): only the decoder learns, from reconstructions and edited faces."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
+from s2fgan_hf import losses as L
+from s2fgan_hf.training.modules import GeneratorSide
+from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
+
+from .test_train_script import base_args
+
+
+def test_decoder_stage_settings_are_checked():
+    with pytest.raises(TrainConfigError, match="different stages"):
+        TrainConfig(train_data_dir="d", train_decoder_only=True, train_editor_only=True)
+    with pytest.raises(TrainConfigError, match="different stages"):
+        TrainConfig(train_data_dir="d", train_decoder_only=True, freeze_photo_branch=True)
+    with pytest.raises(TrainConfigError, match="train_decoder_only.*sketch_l1.*not used there"):
+        TrainConfig(train_data_dir="d", train_decoder_only=True, loss_weights={"sketch_l1": 1.0})
+    TrainConfig(train_data_dir="d", train_decoder_only=True, loss_weights={"reencoded_edit": 1.0})
+    with pytest.raises(ValueError, match="stage of its own"):
+        cfg = S2FGANConfig.from_preset("tiny-32")
+        GeneratorSide(S2FGAN(cfg), S2FGANDiscriminator(cfg), editor_only=True, decoder_only=True)
+
+
+def test_decoder_stage_decodes_reconstructions_and_edits_and_reads_the_edit_back():
+    torch.manual_seed(0)
+    cfg = S2FGANConfig.from_preset("tiny-32")  # S2F-DIS: an editor without weights of its own
+    model = S2FGAN(cfg)
+    side = GeneratorSide(model, S2FGANDiscriminator(cfg), decoder_only=True, reencode_edits=True)
+    for network in (side.image_encoder, side.sketch_encoder, model.attribute_directions):
+        network.requires_grad_(False)  # as the trainer freezes them in the decoder stage
+    image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.ones(2, 1, 32, 32)
+    shifts = torch.zeros(2, cfg.num_attributes)
+    shifts[0, 1] = 2.0
+    out = side(image, sketch, shifts)
+    with torch.no_grad():
+        z = side.image_encoder(image)
+        assert torch.allclose(out.reconstruction, side.decoder(z), atol=1e-5)
+        assert torch.allclose(out.fake, side.decoder(model.edit(z, shifts)), atol=1e-5)
+        assert torch.allclose(out.z_reencoded, side.image_encoder(out.fake), atol=1e-5)
+    directions = model.attribute_directions.directions()
+    L.decomposition_edit_loss(out.z_reencoded @ directions, out.z_image @ directions, shifts).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in side.decoder.parameters())
+    assert all(p.grad is None for p in side.image_encoder.parameters())
+
+
+def test_decoder_stage_trains_only_the_decoder(prepared_dir, tmp_path, run_training):
+    first = run_training(base_args(prepared_dir, tmp_path / "base", 1) + ["--checkpointing_steps", "0"])
+    base = S2FGAN.from_pretrained(first["final_dir"])
+    argv = base_args(prepared_dir, tmp_path / "decoder", 2) + [
+        "--pretrained_model_name_or_path", first["final_dir"], "--train_decoder_only", "--attr_shift_prob", "1",
+        "--lambda_reencoded_edit", "1", "--checkpointing_steps", "0",
+    ]  # fmt: skip
+    tuned = S2FGAN.from_pretrained(run_training(argv)["final_dir"])
+    for name in ("sketch_encoder", "image_encoder", "attribute_directions"):
+        for (key, before), after in zip(
+            getattr(base, name).state_dict().items(), getattr(tuned, name).state_dict().values()
+        ):
+            assert torch.equal(before, after), f"{name}.{key} changed in the decoder stage"
+    changed = [
+        not torch.equal(before, after)
+        for before, after in zip(base.decoder.state_dict().values(), tuned.decoder.state_dict().values())
+    ]
+    assert any(changed)  # the decoder learned
+    rows = [json.loads(line) for line in (tmp_path / "decoder" / "metrics.jsonl").read_text().splitlines()]
+    assert {"g_l1", "g_adv", "g_reencoded_edit", "g_domain"} <= rows[-1].keys()
+    assert not {"g_align", "g_sem", "g_ortho"} & rows[-1].keys()  # frozen networks: no constant terms logged
+    saved = json.loads((tmp_path / "decoder" / "final" / "training_args.json").read_text())
+    assert saved["train_decoder_only"] is True
