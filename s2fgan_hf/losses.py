@@ -178,6 +178,10 @@ class LossWeights:
     # a small part of such a move (a Male +2 step along C's direction reads back as +0.6), so this asks for an edit
     # the face shows. The round trip C(E_i(D(z_i))) keeps C(z_i) (correlation 0.97), so C(z_i) is the baseline.
     reencoded_edit: float = 0.0
+    # The decoder stage's anchor (not in the paper): L1 between the decoder's faces of the unedited latents, D(z_i)
+    # and D(z_s), and the faces the decoder gave them when the stage began. It keeps every unedited face as it was,
+    # sharpness included, while the edits change; an L1 to the photos instead blurred the faces within 100 steps.
+    decoder_anchor: float = 0.0
 
     @property
     def sketch_branch_decoded(self) -> bool:

@@ -20,6 +20,7 @@ editor (``networks.attribute_editor``).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -48,6 +49,8 @@ class GeneratorOutputs:
             ``None``.
         z_reencoded: E_i(D(M(z_i, a))), the edited face read back by the frozen image encoder (editor stage with
             ``reencode_edits``), else ``None``.
+        anchor_faces, anchor_targets: the decoder stage with ``anchor_decoder``: [D(z_i), D(z_s)] and the same
+            latents through the decoder as the stage began (no autograd), else ``None``.
     """
 
     z_image: torch.Tensor
@@ -61,6 +64,8 @@ class GeneratorOutputs:
     z_image_edited: torch.Tensor | None = None
     z_sketch_edited: torch.Tensor | None = None
     z_reencoded: torch.Tensor | None = None
+    anchor_faces: torch.Tensor | None = None
+    anchor_targets: torch.Tensor | None = None
 
 
 class GeneratorSide(nn.Module):
@@ -79,6 +84,9 @@ class GeneratorSide(nn.Module):
         decoder_only: the decoder stage (docs/training.md §14): E_s, E_i, C and the editor are frozen and only the
             decoder (with Q) learns. The latents are encoded without autograd; the reconstructions D(z_i) and the
             edited faces D(M(z_i, a)) (``fake``) are decoded, for any editor.
+        anchor_decoder: in the decoder stage, keep a frozen copy of the decoder as it is now and decode the unedited
+            latents z_i and z_s with both (``anchor_faces``, ``anchor_targets``, for the ``decoder_anchor`` term).
+            The copy is made here, from the weights the stage starts from; checkpoints do not hold it.
         reencode_edits: in the editor or decoder stage, also read the edited faces back with the frozen E_i
             (``z_reencoded``, for the ``reencoded_edit`` term). Only these stages have it: there E_i cannot learn
             to read edits its own way.
@@ -93,6 +101,7 @@ class GeneratorSide(nn.Module):
         editor_only: bool = False,
         decoder_only: bool = False,
         reencode_edits: bool = False,
+        anchor_decoder: bool = False,
     ) -> None:
         super().__init__()
         if decoder_only and (editor_only or photo_branch_frozen):
@@ -107,8 +116,12 @@ class GeneratorSide(nn.Module):
             )
         if reencode_edits and not (editor_only or decoder_only):
             raise ValueError("reading edits back (reencode_edits) needs the editor or decoder stage (frozen E_i)")
+        if anchor_decoder and not decoder_only:
+            raise ValueError("anchor_decoder belongs to the decoder stage (decoder_only)")
         self.editor_only = editor_only
         self.decoder_only = decoder_only
+        # Not a trained network: a frozen copy of the starting decoder (requires_grad off; the optimizers skip it).
+        self.reference_decoder = copy.deepcopy(generator.decoder).requires_grad_(False) if anchor_decoder else None
         self.reencode_edits = reencode_edits
         self.decode_sketch = decode_sketch or photo_branch_frozen
         self.photo_branch_frozen = photo_branch_frozen
@@ -182,9 +195,16 @@ class GeneratorSide(nn.Module):
             z_image, z_sketch = self.image_encoder(image), self.sketch_encoder(sketch)
         editor = self.attribute_mapping
         z_image_edited, z_sketch_edited = editor(z_image, shifts), editor(z_sketch, shifts)
-        reconstruction = None
+        reconstruction = anchor_faces = anchor_targets = None
         if self.decoder_only:
-            reconstruction, fake = self.decoder(torch.cat([z_image, z_image_edited])).chunk(2)
+            anchored = self.reference_decoder is not None
+            latents = [z_image, z_image_edited] + ([z_sketch] if anchored else [])
+            faces = self.decoder(torch.cat(latents)).chunk(len(latents))
+            reconstruction, fake = faces[0], faces[1]
+            if anchored:
+                anchor_faces = torch.cat([faces[0], faces[2]])
+                with torch.no_grad():
+                    anchor_targets = self.reference_decoder(torch.cat([z_image, z_sketch]))
         else:
             fake = self.decoder(z_image_edited)
         # Frozen E_i (requires_grad False): the gradient passes through it to the face and on to what the stage
@@ -207,6 +227,8 @@ class GeneratorSide(nn.Module):
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,
             z_reencoded=z_reencoded,
+            anchor_faces=anchor_faces,
+            anchor_targets=anchor_targets,
         )
 
 

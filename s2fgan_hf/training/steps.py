@@ -192,8 +192,11 @@ def generator_step(
         if config.editor_only:
             terms["adv"] = L.generator_adversarial_loss(logits[0])
         elif config.decoder_only:  # one adversarial term over the reconstructions and the edited faces
-            terms["l1"] = L.pixel_l1_loss(out.reconstruction, real)
+            if w.l1 > 0:
+                terms["l1"] = L.pixel_l1_loss(out.reconstruction, real)
             terms["adv"] = L.generator_adversarial_loss(torch.cat(logits))
+            if out.anchor_faces is not None:
+                terms["decoder_anchor"] = L.pixel_l1_loss(out.anchor_faces, out.anchor_targets)
         elif photo_branch:
             terms["l1"] = L.pixel_l1_loss(out.reconstruction, real)
             terms["adv"] = L.generator_adversarial_loss(logits[0])

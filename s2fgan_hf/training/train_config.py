@@ -180,6 +180,10 @@ class TrainConfig:
                 ["loss_weights.reencoded_edit", "train_editor_only", "train_decoder_only"],
                 "{0} reads edited faces back with a frozen image encoder, which only {1} and {2} have; leave it at 0",
             )
+        if self.loss_weights.get("decoder_anchor") and not self.train_decoder_only:
+            raise TrainConfigError(
+                ["loss_weights.decoder_anchor", "train_decoder_only"], "{0} belongs to {1}; leave it at 0"
+            )
         if self.perceptual_loss == "vgg19" and not self.perceptual_weights:
             raise TrainConfigError(
                 ["perceptual_loss", "perceptual_weights"],

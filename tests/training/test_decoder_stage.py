@@ -23,16 +23,21 @@ def test_decoder_stage_settings_are_checked():
     with pytest.raises(TrainConfigError, match="train_decoder_only.*sketch_l1.*not used there"):
         TrainConfig(train_data_dir="d", train_decoder_only=True, loss_weights={"sketch_l1": 1.0})
     TrainConfig(train_data_dir="d", train_decoder_only=True, loss_weights={"reencoded_edit": 1.0})
+    with pytest.raises(TrainConfigError, match="decoder_anchor.*belongs to.*train_decoder_only"):
+        TrainConfig(train_data_dir="d", loss_weights={"decoder_anchor": 1.0})
+    TrainConfig(train_data_dir="d", train_decoder_only=True, loss_weights={"decoder_anchor": 1.0})
+    cfg = S2FGANConfig.from_preset("tiny-32")
     with pytest.raises(ValueError, match="stage of its own"):
-        cfg = S2FGANConfig.from_preset("tiny-32")
         GeneratorSide(S2FGAN(cfg), S2FGANDiscriminator(cfg), editor_only=True, decoder_only=True)
+    with pytest.raises(ValueError, match="anchor_decoder belongs to the decoder stage"):
+        GeneratorSide(S2FGAN(cfg), S2FGANDiscriminator(cfg), anchor_decoder=True)
 
 
 def test_decoder_stage_decodes_reconstructions_and_edits_and_reads_the_edit_back():
     torch.manual_seed(0)
     cfg = S2FGANConfig.from_preset("tiny-32")  # S2F-DIS: an editor without weights of its own
     model = S2FGAN(cfg)
-    side = GeneratorSide(model, S2FGANDiscriminator(cfg), decoder_only=True, reencode_edits=True)
+    side = GeneratorSide(model, S2FGANDiscriminator(cfg), decoder_only=True, reencode_edits=True, anchor_decoder=True)
     for network in (side.image_encoder, side.sketch_encoder, model.attribute_directions):
         network.requires_grad_(False)  # as the trainer freezes them in the decoder stage
     image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.ones(2, 1, 32, 32)
@@ -44,10 +49,19 @@ def test_decoder_stage_decodes_reconstructions_and_edits_and_reads_the_edit_back
         assert torch.allclose(out.reconstruction, side.decoder(z), atol=1e-5)
         assert torch.allclose(out.fake, side.decoder(model.edit(z, shifts)), atol=1e-5)
         assert torch.allclose(out.z_reencoded, side.image_encoder(out.fake), atol=1e-5)
+        # The anchor: [D(z_i), D(z_s)] against the starting decoder's faces of the same latents (equal at the start).
+        z_s = side.sketch_encoder(sketch)
+        assert torch.allclose(out.anchor_faces, side.decoder(torch.cat([z, z_s])), atol=1e-5)
+        assert torch.allclose(out.anchor_targets, out.anchor_faces, atol=1e-5)
+        assert not out.anchor_targets.requires_grad
     directions = model.attribute_directions.directions()
     L.decomposition_edit_loss(out.z_reencoded @ directions, out.z_image @ directions, shifts).backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in side.decoder.parameters())
     assert all(p.grad is None for p in side.image_encoder.parameters())
+    assert all(p.grad is None and not p.requires_grad for p in side.reference_decoder.parameters())
+    with torch.no_grad():  # the reference is a copy: training the decoder leaves it as it was
+        next(side.decoder.parameters()).add_(1.0)
+    assert not torch.equal(next(side.decoder.parameters()), next(side.reference_decoder.parameters()))
 
 
 def test_decoder_stage_trains_only_the_decoder(prepared_dir, tmp_path, run_training):
@@ -55,7 +69,8 @@ def test_decoder_stage_trains_only_the_decoder(prepared_dir, tmp_path, run_train
     base = S2FGAN.from_pretrained(first["final_dir"])
     argv = base_args(prepared_dir, tmp_path / "decoder", 2) + [
         "--pretrained_model_name_or_path", first["final_dir"], "--train_decoder_only", "--attr_shift_prob", "1",
-        "--lambda_reencoded_edit", "1", "--checkpointing_steps", "0",
+        "--lambda_reencoded_edit", "1", "--lambda_decoder_anchor", "5", "--lambda_l1", "0",
+        "--lambda_perceptual", "0", "--checkpointing_steps", "0",
     ]  # fmt: skip
     tuned = S2FGAN.from_pretrained(run_training(argv)["final_dir"])
     for name in ("sketch_encoder", "image_encoder", "attribute_directions"):
@@ -69,7 +84,10 @@ def test_decoder_stage_trains_only_the_decoder(prepared_dir, tmp_path, run_train
     ]
     assert any(changed)  # the decoder learned
     rows = [json.loads(line) for line in (tmp_path / "decoder" / "metrics.jsonl").read_text().splitlines()]
-    assert {"g_l1", "g_adv", "g_reencoded_edit", "g_domain"} <= rows[-1].keys()
-    assert not {"g_align", "g_sem", "g_ortho"} & rows[-1].keys()  # frozen networks: no constant terms logged
+    assert {"g_adv", "g_reencoded_edit", "g_decoder_anchor", "g_domain"} <= rows[-1].keys()
+    assert rows[0]["g_decoder_anchor"] == 0.0  # the first step's faces are the starting decoder's
+    assert rows[-1]["g_decoder_anchor"] > 0.0
+    # frozen networks: no constant terms logged; weight 0: no photo L1 or perceptual term
+    assert not {"g_align", "g_sem", "g_ortho", "g_l1", "g_perceptual"} & rows[-1].keys()
     saved = json.loads((tmp_path / "decoder" / "final" / "training_args.json").read_text())
     assert saved["train_decoder_only"] is True
