@@ -41,4 +41,6 @@ def test_compare_editors_writes_one_row_per_model(tiny_model, stroke_sketch, tmp
         assert f"| {name} | S2F-DIS |" in table and f"| {name} | S2F-DEC |" in table
     assert "| S2F-DEC | " in table and "edited +2: Fréchet distance" in table
     assert "`s2fgan evaluate --model dec`" in table
+    assert "edited to +2: FD to photos with it" in table  # 4 photos: too few of a class, so n/a
+    assert table.count("| Male | S2F-DIS | n/a | n/a |") == 1
     assert Image.open(tmp_path / "out" / "freehand.jpg").size == (40, 40)  # both grids, stacked
