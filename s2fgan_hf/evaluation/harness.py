@@ -207,7 +207,7 @@ def evaluate(
     return results
 
 
-MIN_TARGET_PHOTOS = 50  # fewer real photos of the asked class give a Fréchet distance too noisy to report
+MIN_TARGET_PHOTOS = 200  # fewer photos than the 256-d embedding has dimensions: a rank-deficient, unreliable distance
 
 
 def _target_realism(acc: _Accumulator, real: torch.Tensor, k: int, name: str, strength: float) -> dict[str, Any]:
