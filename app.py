@@ -49,7 +49,10 @@ sit; it is never sent to the model). The face updates after each stroke; the sli
 **Re-frame** scales and centres your strokes to the training framing, so a sketch drawn small or off-centre
 still works. You can also start from an example, a drawing you upload, or the sketch of a photo. **New look**
 draws another hair colour, skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
-EDITOR_INFO = "S2F-DIS moves the face along fixed attribute directions, S2F-DEC through a learned mapping."
+EDITOR_INFO = (
+    "S2F-DIS moves the face along fixed attribute directions (gentler, keeps more of the face); S2F-DEC through a "
+    "learned mapping (stronger edits)."
+)
 
 
 def _raw_value(payload: Any) -> Any:
