@@ -228,6 +228,25 @@ def wait_for_stable_face(page: Any, quiet_ms: int = 1500, timeout_ms: int = 30_0
     raise TimeoutError("the face kept changing")
 
 
+def _fetch(page: Any, url: str, attempts: int = 3) -> bytes:
+    """GET ``url`` through the page's request context, retrying a connection the server reset.
+
+    On the loaded 2-core machine the app server now and then resets a kept-alive connection (Playwright:
+    ``read ECONNRESET``; seen once in a clean-clone CI run, in a file GET after the face had rendered); the file is
+    there, so asking again is right. Any other error is raised at once.
+    """
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return page.request.get(url).body()
+        except Exception as error:  # playwright's Error; its module is not imported here
+            if "ECONNRESET" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 def image_pixels(page: Any, selector: str) -> bytes | None:
     """The decoded RGB pixels of the image inside ``selector`` (fetched from its ``src``), or ``None`` if none."""
     import io
@@ -238,7 +257,7 @@ def image_pixels(page: Any, selector: str) -> bytes | None:
     if not image.count():
         return None
     src = image.first.get_attribute("src")
-    body = page.request.get(src).body() if not src.startswith("data:") else None
+    body = _fetch(page, src) if not src.startswith("data:") else None
     if body is None:
         import base64
 

@@ -195,3 +195,33 @@ def test_editor_choice_checks_its_models_and_names_its_editors(tmp_path) -> None
     other = S2FGAN(S2FGANConfig.from_preset("tiny-32", attribute_names=("Smiling",))).with_editor("dec")
     with pytest.raises(ValueError, match="other attributes or another slider range"):
         EditorChoice({"dis": dis, "dec": other})
+
+
+def test_the_browser_driver_asks_again_when_the_server_resets_a_connection():
+    """``scripts.app_driver._fetch``: a reset connection (seen once in CI) is retried; other errors are not."""
+    from scripts.app_driver import _fetch
+
+    class Response:
+        def body(self) -> bytes:
+            return b"png"
+
+    class Request:
+        def __init__(self, failures: list[str]) -> None:
+            self.failures, self.calls = failures, 0
+
+        def get(self, url: str) -> Response:
+            self.calls += 1
+            if self.failures:
+                raise RuntimeError(self.failures.pop(0))
+            return Response()
+
+    class Page:
+        def __init__(self, failures: list[str]) -> None:
+            self.request = Request(failures)
+
+    page = Page(["APIRequestContext.get: read ECONNRESET"])
+    assert _fetch(page, "http://x/file.png") == b"png" and page.request.calls == 2
+    with pytest.raises(RuntimeError, match="404"):
+        _fetch(Page(["404 not found"]), "http://x/file.png")
+    with pytest.raises(RuntimeError, match="ECONNRESET"):
+        _fetch(Page(["read ECONNRESET"] * 3), "http://x/file.png")
