@@ -336,7 +336,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         editor_only=args.train_editor_only,
         decoder_only=args.train_decoder_only,
         reencode_edits=weights.reencoded_edit > 0,
-        anchor_decoder=args.train_decoder_only and weights.decoder_anchor > 0,
+        anchor_decoder=weights.decoder_anchor > 0,
     )
     discriminator_side = DiscriminatorSide(generator, discriminator)
     opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every)

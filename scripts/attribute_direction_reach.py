@@ -32,13 +32,6 @@ from s2fgan_hf.evaluation.held_out_sets import styled_set  # noqa: E402
 from s2fgan_hf.loading import bundled_classifier_path  # noqa: E402
 
 
-def shifts_for(model: S2FGAN, n: int, attribute: str, strength: float) -> torch.Tensor:
-    """[n, num_attributes] slider values: ``strength`` on ``attribute``, 0 elsewhere."""
-    shifts = torch.zeros(n, len(model.attribute_names))
-    shifts[:, model.attribute_names.index(attribute)] = strength
-    return shifts
-
-
 @torch.no_grad()
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     for k, name in enumerate(names):
         has = present[:, k]
         d = z[has].mean(0) - z[~has].mean(0)
-        edited = read_back(model.edit(z_sketch, shifts_for(model, len(z_sketch), name, args.read_back)))
+        edited = read_back(model.edit(z_sketch, model.attribute_vector({name: args.read_back}, len(z_sketch))))
         moved = float((edited[:, k] - base[:, k]).mean())
         print(
             f"| {name} | {float(scores[has, k].mean()):+.2f} / {float(scores[~has, k].mean()):+.2f} | "
@@ -95,7 +88,7 @@ def main(argv: list[str] | None = None) -> None:
         return float((judge.predict(faces)[:, column] > 0.5).float().mean())
 
     for a in args.strengths:
-        slider = present_rate(model.edit(z_sketch, shifts_for(model, len(z_sketch), args.attribute, a)))
+        slider = present_rate(model.edit(z_sketch, model.attribute_vector({args.attribute: a}, len(z_sketch))))
         line = f"{args.attribute} {a:+g}: present after the slider {slider:.3f}"
         if model.config.variant == "dis":
             along_d = present_rate(z_sketch + a * d / d.norm())

@@ -39,6 +39,18 @@ def load(folder: Path) -> dict[str, Any]:
     return {"results": results, "branches": json.loads(branches.read_text()) if branches.is_file() else {}}
 
 
+def slider_entries(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(slider, model label, that model's results for the slider) for each of ``EDIT_ATTRIBUTES`` evaluated, models
+    in order under each slider."""
+    first = next(iter(runs.values()))["results"]["editing"]
+    return [
+        (name, label, run["results"]["editing"][name])
+        for name in EDIT_ATTRIBUTES
+        if name in first
+        for label, run in runs.items()
+    ]
+
+
 def edit_rows(runs: dict[str, dict[str, Any]], low: str, high: str) -> list[str]:
     """One row per (attribute, model): present at low/high, switched on/off, others kept, identity, cycle."""
     lines = [
@@ -47,17 +59,14 @@ def edit_rows(runs: dict[str, dict[str, Any]], low: str, high: str) -> list[str]
         f"| cycle error ({high}) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    first = next(iter(runs.values()))["results"]["editing"]
-    for name in [a for a in EDIT_ATTRIBUTES if a in first]:
-        for label, run in runs.items():
-            e = run["results"]["editing"][name]
-            lo, zero, hi = e[low], e["+0"], e[high]
-            lines.append(
-                f"| {name} | {label} | {_pct(lo['present_rate'])} | {_pct(zero['present_rate'])} | "
-                f"{_pct(hi['present_rate'])} | {_pct(hi.get('flip_rate'))} | {_pct(lo.get('flip_rate'))} | "
-                f"{_pct(hi.get('others_unchanged'))} | {_f(hi.get('identity_cosine'), 3)} | "
-                f"{_f(hi.get('latent_move'), 3)} | {_f(hi.get('cycle_error'), 4)} |"
-            )
+    for name, label, e in slider_entries(runs):
+        lo, zero, hi = e[low], e["+0"], e[high]
+        lines.append(
+            f"| {name} | {label} | {_pct(lo['present_rate'])} | {_pct(zero['present_rate'])} | "
+            f"{_pct(hi['present_rate'])} | {_pct(hi.get('flip_rate'))} | {_pct(lo.get('flip_rate'))} | "
+            f"{_pct(hi.get('others_unchanged'))} | {_f(hi.get('identity_cosine'), 3)} | "
+            f"{_f(hi.get('latent_move'), 3)} | {_f(hi.get('cycle_error'), 4)} |"
+        )
     return lines
 
 
@@ -89,14 +98,11 @@ def target_realism_rows(runs: dict[str, dict[str, Any]], low: str, high: str) ->
         f"| attribute | model | edited to {low}: FD to photos without it | edited to {high}: FD to photos with it |",
         "|---|---|---|---|",
     ]
-    first = next(iter(runs.values()))["results"]["editing"]
-    for name in [a for a in EDIT_ATTRIBUTES if a in first]:
-        for label, run in runs.items():
-            e = run["results"]["editing"][name]
-            # the harness's rule, also for results written under an older, lower threshold
-            enough = [e[s].get("target_photos", 0) >= MIN_TARGET_PHOTOS for s in (low, high)]
-            cells = [_f(e[s].get("target_frechet_distance"), 1) if ok else "n/a" for s, ok in zip((low, high), enough)]
-            lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
+    for name, label, e in slider_entries(runs):
+        # the harness's rule, also for results written under an older, lower threshold
+        enough = [e[s].get("target_photos", 0) >= MIN_TARGET_PHOTOS for s in (low, high)]
+        cells = [_f(e[s].get("target_frechet_distance"), 1) if ok else "n/a" for s, ok in zip((low, high), enough)]
+        lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
     return lines
 
 

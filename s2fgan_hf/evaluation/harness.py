@@ -183,6 +183,7 @@ def evaluate(
         },
         "editing": {},
     }
+    real_present = torch.cat(acc.real_present)  # [N, n] the classifier on the real photos
     for name in names:
         per = {}
         for s in (0.0, *strengths):
@@ -201,7 +202,7 @@ def evaluate(
                 entry["identity_ssim"] = slot["identity_ssim"] / slot["identity_ssim_n"]
                 entry["latent_move"] = slot["latent_move"] / slot["latent_move_n"]
                 entry["cycle_error"] = slot["cycle_error"] / slot["cycle_error_n"]
-                entry |= _target_realism(acc, real, names.index(name), name, s)
+                entry |= _target_realism(acc, real, real_present[:, names.index(name)], name, s)
             per[f"{s:+g}"] = entry
         results["editing"][name] = per
     return results
@@ -210,18 +211,20 @@ def evaluate(
 MIN_TARGET_PHOTOS = 200  # fewer photos than the 256-d embedding has dimensions: a rank-deficient, unreliable distance
 
 
-def _target_realism(acc: _Accumulator, real: torch.Tensor, k: int, name: str, strength: float) -> dict[str, Any]:
+def _target_realism(
+    acc: _Accumulator, real: torch.Tensor, present: torch.Tensor, name: str, strength: float
+) -> dict[str, Any]:
     """Realism of one slider's edit against the real photos it should look like: the Fréchet distance between the
-    faces edited to ``strength`` and the held-out photos the classifier sees the attribute on (``strength`` > 0) or
-    not on (< 0). A successful edit makes every face e.g. a man, so the pooled distance to all photos (half of them
-    women) grows with the edit's success; this one does not. ``nan`` below ``MIN_TARGET_PHOTOS`` such photos."""
-    present = torch.cat(acc.real_present)[:, k]
+    faces edited to ``strength`` and the held-out photos the classifier sees the attribute on (``present`` [N] bool;
+    ``strength`` > 0) or not on (< 0). A successful edit makes every face e.g. a man, so the pooled distance to all
+    photos (half of them women) grows with the edit's success; this one does not. ``nan`` below
+    ``MIN_TARGET_PHOTOS`` such photos."""
     target = present if strength > 0 else ~present
     n = int(target.sum())
-    fd = (
-        frechet_distance(real[target], torch.cat(acc.edit_feats[(name, strength)])) if n >= MIN_TARGET_PHOTOS else None
-    )
-    return {"target_frechet_distance": float("nan") if fd is None else fd, "target_photos": n}
+    fd = float("nan")
+    if n >= MIN_TARGET_PHOTOS:
+        fd = frechet_distance(real[target], torch.cat(acc.edit_feats[(name, strength)]))
+    return {"target_frechet_distance": fd, "target_photos": n}
 
 
 def _edited_energy(acc: _Accumulator, names: Sequence[str], strength: float) -> float:
@@ -230,12 +233,8 @@ def _edited_energy(acc: _Accumulator, names: Sequence[str], strength: float) -> 
     return sum(slot["energy"] for slot in slots) / sum(slot["energy_n"] for slot in slots)
 
 
-def _fmt(v: float) -> str:
-    return "n/a" if v != v else f"{v:.3f}"  # NaN -> n/a
-
-
-def _fmt_fd(v: float) -> str:
-    return "n/a" if v != v else f"{v:.1f}"
+def _fmt(v: float, digits: int = 3) -> str:
+    return "n/a" if v != v else f"{v:.{digits}f}"  # NaN -> n/a
 
 
 def results_to_markdown(results: dict[str, Any]) -> str:
@@ -298,6 +297,6 @@ def results_to_markdown(results: dict[str, Any]) -> str:
                 f"{_fmt(e.get('flip_rate', float('nan')))} | {_fmt(e.get('others_unchanged', float('nan')))} | "
                 f"{_fmt(e.get('identity_cosine', float('nan')))} | {_fmt(e.get('identity_ssim', float('nan')))} | "
                 f"{_fmt(e.get('latent_move', float('nan')))} | {_fmt(e.get('cycle_error', float('nan')))} | "
-                f"{_fmt_fd(e.get('target_frechet_distance', float('nan')))} |"
+                f"{_fmt(e.get('target_frechet_distance', float('nan')), 1)} |"
             )
     return "\n".join(lines) + "\n"

@@ -169,7 +169,9 @@ def generator_step(
     try:
         with accelerator.autocast():
             out = generator_side(real, sketch, shifts)
-            judged = [out.reconstruction, out.fake] if config.decoder_only else [out.fake] if photo_branch else []
+            judged = [out.fake] if photo_branch else []  # the decoder stage also judges its reconstructions
+            if config.decoder_only:
+                judged.insert(0, out.reconstruction)
             if w.sketch_adv > 0:
                 judged.append(out.sketch_reconstruction)
             feature_images = None

@@ -13,7 +13,7 @@ from s2fgan_hf.networks import AttributeMappingNetwork
 from s2fgan_hf.training.modules import GeneratorSide
 from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
 
-from .test_train_script import base_args
+from .test_train_script import assert_unchanged, base_args
 
 
 def test_with_editor_keeps_every_other_weight_and_starts_an_identity_editor():
@@ -85,11 +85,9 @@ def test_editor_stage_trains_a_dec_editor_on_a_trained_dis_model(prepared_dir, t
     result = run_training(argv)
     tuned = S2FGAN.from_pretrained(result["final_dir"])
     assert tuned.config.variant == "dec"
-    for name in ("sketch_encoder", "image_encoder", "decoder", "attribute_directions"):
-        for (key, before), after in zip(
-            getattr(base, name).state_dict().items(), getattr(tuned, name).state_dict().values()
-        ):
-            assert torch.equal(before, after), f"{name}.{key} changed in the editor stage"
+    assert_unchanged(
+        base, tuned, ("sketch_encoder", "image_encoder", "decoder", "attribute_directions"), "the editor stage"
+    )
     assert tuned.attribute_mapping.embeddings.abs().sum() > 0  # the editor learned
     rows = [json.loads(line) for line in (tmp_path / "dec" / "metrics.jsonl").read_text().splitlines()]
     assert {"g_adv", "g_edit", "g_cycle", "g_offset", "g_domain", "g_reencoded_edit"} <= rows[-1].keys()

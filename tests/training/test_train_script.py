@@ -28,6 +28,20 @@ from s2fgan_hf.data import PreparedSketchFaceDataset
 from .conftest import REPO_ROOT
 
 
+def assert_unchanged(before: S2FGAN, after: S2FGAN, names: tuple[str, ...], stage: str) -> None:
+    """Every weight of the networks ``names`` is the same in ``before`` and ``after`` (a stage kept them frozen)."""
+    for name in names:
+        for (key, old), new in zip(
+            getattr(before, name).state_dict().items(), getattr(after, name).state_dict().values()
+        ):
+            assert torch.equal(old, new), f"{name}.{key} changed in {stage}"
+
+
+def weights_moved(before: torch.nn.Module, after: torch.nn.Module) -> bool:
+    """Whether any weight of ``after`` differs from ``before``'s (the network learned)."""
+    return any(not torch.equal(a, b) for a, b in zip(before.state_dict().values(), after.state_dict().values()))
+
+
 def base_args(data: Path, out: Path, steps: int) -> list[str]:
     return [
         "--train_data_dir", data, "--output_dir", out, "--preset", "tiny-32", "--train_batch_size", "4",
