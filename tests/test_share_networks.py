@@ -1,4 +1,4 @@
-"""scripts/share_sketch_encoder.py: DEC takes a retrained sketch encoder of DIS, and nothing else."""
+"""scripts/share_networks.py: DEC takes a retrained sketch encoder (or decoder) of DIS, and nothing else."""
 
 from __future__ import annotations
 
@@ -10,28 +10,36 @@ import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "share_sketch_encoder.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "share_networks.py"
 
 
 def main(argv: list[str]) -> None:
     """The script's ``main``, loaded from its file (scripts/ is not a package; sys.path stays as it is)."""
-    spec = importlib.util.spec_from_file_location("share_sketch_encoder", SCRIPT)
+    spec = importlib.util.spec_from_file_location("share_networks", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.main(argv)
 
 
-def _bundles(tmp_path: Path) -> tuple[S2FGAN, S2FGAN]:
+def _bundles(tmp_path: Path, moved: str = "sketch_encoder") -> tuple[S2FGAN, S2FGAN]:
     torch.manual_seed(0)
     dis = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
     dec = dis.with_editor("dec")
     dec.save_pretrained(tmp_path / "dec")
     S2FGANDiscriminator(dis.config).save_pretrained(tmp_path / "dec" / "discriminator")
-    with torch.no_grad():  # a stage-2 run: only E_s moves
-        for param in dis.sketch_encoder.parameters():
+    with torch.no_grad():  # a stage-2 run moves only E_s, a decoder-stage run only the decoder
+        for param in getattr(dis, moved).parameters():
             param.add_(0.01)
     dis.save_pretrained(tmp_path / "dis")
+    torch.manual_seed(1)
+    S2FGANDiscriminator(dis.config).save_pretrained(tmp_path / "dis" / "discriminator")
     return dis, dec
+
+
+def _same_weights(folder: Path, reference: Path) -> bool:
+    a = S2FGANDiscriminator.from_pretrained(folder).state_dict()
+    b = S2FGANDiscriminator.from_pretrained(reference).state_dict()
+    return all(torch.equal(a[name], b[name]) for name in a)
 
 
 def test_dec_gets_the_new_sketch_encoder_and_keeps_its_editor(tmp_path: Path):
@@ -42,7 +50,19 @@ def test_dec_gets_the_new_sketch_encoder_and_keeps_its_editor(tmp_path: Path):
     for name, value in rebuilt.state_dict().items():
         expected = (dis if name.startswith("sketch_encoder.") else dec).state_dict()[name]
         assert torch.equal(value, expected), name
-    assert (tmp_path / "out" / "discriminator" / "config.json").is_file()
+    assert _same_weights(tmp_path / "out" / "discriminator", tmp_path / "dec" / "discriminator")
+
+
+def test_a_new_decoder_brings_its_discriminator(tmp_path: Path):
+    dis, dec = _bundles(tmp_path, moved="decoder")
+    out = tmp_path / "out" / "generator_ema"
+    main([str(tmp_path / "dec"), str(tmp_path / "dis"), str(out), "--networks", "decoder"])
+    rebuilt = S2FGAN.from_pretrained(out)
+    for name, value in rebuilt.state_dict().items():
+        expected = (dis if name.startswith("decoder.") else dec).state_dict()[name]
+        assert torch.equal(value, expected), name
+    assert _same_weights(tmp_path / "out" / "discriminator", tmp_path / "dis" / "discriminator")
+    assert S2FGANDiscriminator.from_pretrained(tmp_path / "out" / "discriminator").config == rebuilt.config
 
 
 def test_refuses_when_the_photo_branch_changed(tmp_path: Path):
