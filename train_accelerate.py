@@ -337,6 +337,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         decoder_only=args.train_decoder_only,
         reencode_edits=weights.reencoded_edit > 0,
         anchor_decoder=weights.decoder_anchor > 0,
+        reencode_sketch_faces=weights.sketch_reencoded > 0,
     )
     discriminator_side = DiscriminatorSide(generator, discriminator)
     opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every)

@@ -182,6 +182,10 @@ class LossWeights:
     # and D(z_s), and the faces the decoder gave them when the stage began. It keeps every unedited face as it was,
     # sharpness included, while the edits change; an L1 to the photos instead blurred the faces within 100 steps.
     decoder_anchor: float = 0.0
+    # Stage 2's fidelity term (not in the paper): the semantic loss of the face from the sketch as the frozen image
+    # encoder reads it back, C(E_i(D(E_s(sketch)))), against the photo's labels, with E_i, D and C frozen. The
+    # sketch latent's own scores (``sketch_sem``) can be right while the face shows less of them; this asks the face.
+    sketch_reencoded: float = 0.0
 
     @property
     def sketch_branch_decoded(self) -> bool:

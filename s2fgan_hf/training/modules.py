@@ -49,6 +49,8 @@ class GeneratorOutputs:
             ``None``.
         z_reencoded: E_i(D(M(z_i, a))), the edited face read back by the frozen image encoder (editor stage with
             ``reencode_edits``), else ``None``.
+        z_sketch_reencoded: E_i(D(z_s)), the face from the sketch read back by the frozen image encoder (stage 2
+            with ``reencode_sketch_faces``), else ``None``.
         anchor_faces, anchor_targets: the decoder stage with ``anchor_decoder``: [D(z_i), D(z_s)] and the same
             latents through the decoder as the stage began (no autograd), else ``None``.
     """
@@ -64,6 +66,7 @@ class GeneratorOutputs:
     z_image_edited: torch.Tensor | None = None
     z_sketch_edited: torch.Tensor | None = None
     z_reencoded: torch.Tensor | None = None
+    z_sketch_reencoded: torch.Tensor | None = None
     anchor_faces: torch.Tensor | None = None
     anchor_targets: torch.Tensor | None = None
 
@@ -90,6 +93,8 @@ class GeneratorSide(nn.Module):
         reencode_edits: in the editor or decoder stage, also read the edited faces back with the frozen E_i
             (``z_reencoded``, for the ``reencoded_edit`` term). Only these stages have it: there E_i cannot learn
             to read edits its own way.
+        reencode_sketch_faces: in stage 2 (``photo_branch_frozen``), also read the faces from sketches back with the
+            frozen E_i (``z_sketch_reencoded``, for the ``sketch_reencoded`` term).
     """
 
     def __init__(
@@ -102,6 +107,7 @@ class GeneratorSide(nn.Module):
         decoder_only: bool = False,
         reencode_edits: bool = False,
         anchor_decoder: bool = False,
+        reencode_sketch_faces: bool = False,
     ) -> None:
         super().__init__()
         if decoder_only and (editor_only or photo_branch_frozen):
@@ -116,6 +122,8 @@ class GeneratorSide(nn.Module):
             )
         if reencode_edits and not (editor_only or decoder_only):
             raise ValueError("reading edits back (reencode_edits) needs the editor or decoder stage (frozen E_i)")
+        if reencode_sketch_faces and not photo_branch_frozen:
+            raise ValueError("reading sketch faces back (reencode_sketch_faces) needs stage 2 (photo_branch_frozen)")
         if anchor_decoder and not decoder_only:
             raise ValueError("anchor_decoder belongs to the decoder stage (decoder_only)")
         self.editor_only = editor_only
@@ -123,6 +131,7 @@ class GeneratorSide(nn.Module):
         # Not a trained network: a frozen copy of the starting decoder (requires_grad off; the optimizers skip it).
         self.reference_decoder = copy.deepcopy(generator.decoder).requires_grad_(False) if anchor_decoder else None
         self.reencode_edits = reencode_edits
+        self.reencode_sketch_faces = reencode_sketch_faces
         self.decode_sketch = decode_sketch or photo_branch_frozen
         self.photo_branch_frozen = photo_branch_frozen
         self.sketch_encoder = generator.sketch_encoder
@@ -158,6 +167,8 @@ class GeneratorSide(nn.Module):
         reconstruction = images[0] if photo_branch else None
         fake = images[1] if edited else reconstruction
         sketch_reconstruction = images[-1] if self.decode_sketch else None
+        # Frozen E_i in stage 2: the gradient passes through it to the face and on to E_s.
+        z_sketch_reencoded = self.image_encoder(sketch_reconstruction) if self.reencode_sketch_faces else None
 
         editor_outputs = editor.training_outputs(z_image, z_sketch, shifts, z_image_edited, photo_branch)
         # Q sees detached image latents (E_i is not pushed by Q); the GRL reverses the sketch side's gradient.
@@ -177,6 +188,7 @@ class GeneratorSide(nn.Module):
             sketch_reconstruction=sketch_reconstruction,
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,
+            z_sketch_reencoded=z_sketch_reencoded,
         )
 
     def _domain_logits(

@@ -218,6 +218,9 @@ def generator_step(
             directions = editor.probe.directions().detach().float()
             read_back, before = out.z_reencoded.float() @ directions, out.z_image.float() @ directions
             terms["reencoded_edit"] = L.decomposition_edit_loss(read_back, before, shifts)
+        if out.z_sketch_reencoded is not None and w.sketch_reencoded > 0:
+            directions = editor.probe.directions().detach().float()
+            terms["sketch_reencoded"] = L.semantic_loss(out.z_sketch_reencoded.float() @ directions, labels)
         if not config.decoder_only:  # the decoder stage's editor and C are frozen: their terms are constants
             terms |= editor.loss_terms(out.editor, labels, shifts, w, photo_branch)
         loss = sum(getattr(w, name) * value for name, value in terms.items())

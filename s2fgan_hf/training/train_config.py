@@ -180,6 +180,11 @@ class TrainConfig:
                 ["loss_weights.reencoded_edit", "train_editor_only", "train_decoder_only"],
                 "{0} reads edited faces back with a frozen image encoder, which only {1} and {2} have; leave it at 0",
             )
+        if self.loss_weights.get("sketch_reencoded") and not self.freeze_photo_branch:
+            raise TrainConfigError(
+                ["loss_weights.sketch_reencoded", "freeze_photo_branch"],
+                "{0} reads faces from sketches back with a frozen image encoder, which only {1} has; leave it at 0",
+            )
         if self.loss_weights.get("decoder_anchor") and not self.train_decoder_only:
             raise TrainConfigError(
                 ["loss_weights.decoder_anchor", "train_decoder_only"], "{0} belongs to {1}; leave it at 0"

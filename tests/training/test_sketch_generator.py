@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
-from s2fgan_hf import S2FGAN
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf import losses as L
+from s2fgan_hf.training.modules import GeneratorSide
+from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
 
 from .test_train_script import assert_unchanged, base_args, weights_moved
 
@@ -45,9 +48,12 @@ def test_stage_two_trains_the_sketch_encoder_on_drawing_styles_only(prepared_dir
     argv = base_args(prepared_dir, tmp_path / "stage2", 2) + [
         "--pretrained_model_name_or_path", first["final_dir"], "--sketch_styles", "edges", "pencil", "marker",
         "--freeze_photo_branch", "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2",
-        "--lambda_latent_moments", "2", "--lambda_sketch_sem", "1", "--checkpointing_steps", "0",
+        "--lambda_latent_moments", "2", "--lambda_sketch_sem", "1", "--lambda_sketch_reencoded", "1",
+        "--checkpointing_steps", "0",
     ]  # fmt: skip
     result = run_training(argv)
+    rows = [json.loads(line) for line in (tmp_path / "stage2" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["g_sketch_reencoded"] == rows[-1]["g_sketch_reencoded"]  # logged, not NaN
     tuned = result["generator"]
     assert tuned.config.sketch_normalization == "grey"
     saved = json.loads((tmp_path / "stage2" / "final" / "config.json").read_text())
@@ -55,3 +61,28 @@ def test_stage_two_trains_the_sketch_encoder_on_drawing_styles_only(prepared_dir
     assert_unchanged(base, tuned, ("image_encoder", "decoder", "attribute_directions"), "stage 2")
     assert weights_moved(base.sketch_encoder, tuned.sketch_encoder)
     assert (tmp_path / "stage2" / "final" / "discriminator" / "model.safetensors").is_file()
+
+
+def test_the_face_from_a_sketch_read_back_by_the_frozen_image_encoder_trains_only_the_sketch_encoder():
+    """``reencode_sketch_faces``: z_sketch_reencoded = E_i(D(E_s(s))); its loss reaches E_s, never E_i, D or C."""
+    with pytest.raises(TrainConfigError, match="sketch_reencoded.*frozen image encoder.*freeze_photo_branch"):
+        TrainConfig(train_data_dir="d", loss_weights={"sketch_reencoded": 1.0})
+    TrainConfig(train_data_dir="d", freeze_photo_branch=True, loss_weights={"sketch_reencoded": 1.0})
+    torch.manual_seed(0)
+    cfg = S2FGANConfig.from_preset("tiny-32")
+    model = S2FGAN(cfg)
+    with pytest.raises(ValueError, match="reencode_sketch_faces.*stage 2"):
+        GeneratorSide(model, S2FGANDiscriminator(cfg), reencode_sketch_faces=True)
+    side = GeneratorSide(model, S2FGANDiscriminator(cfg), photo_branch_frozen=True, reencode_sketch_faces=True)
+    for network in (side.image_encoder, side.decoder, model.attribute_directions):
+        network.requires_grad_(False)  # as the trainer freezes them in stage 2
+    image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 1, 32, 32)
+    out = side(image, sketch, torch.zeros(2, cfg.num_attributes))
+    with torch.no_grad():
+        expected = side.image_encoder(side.decoder(side.sketch_encoder(sketch)))
+    assert torch.allclose(out.z_sketch_reencoded, expected, atol=1e-5)
+    labels = torch.randint(0, 2, (2, cfg.num_attributes)).float()
+    L.semantic_loss(out.z_sketch_reencoded @ model.attribute_directions.directions(), labels).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in side.sketch_encoder.parameters())
+    assert all(p.grad is None for p in (*side.decoder.parameters(), *side.image_encoder.parameters()))
+    assert L.LossWeights().sketch_reencoded == 0.0  # off unless asked for
