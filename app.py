@@ -50,8 +50,8 @@ sit; it is never sent to the model). The face updates after each stroke; the sli
 still works. You can also start from an example, a drawing you upload, or the sketch of a photo. **New look**
 draws another hair colour, skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
 EDITOR_INFO = (
-    "S2F-DIS moves the face along fixed attribute directions (gentler, keeps more of the face); S2F-DEC through a "
-    "learned mapping (stronger edits)."
+    "S2F-DIS adds fixed attribute directions (the same move for every face, exactly reversible); S2F-DEC computes "
+    "the move from the face with a learned mapping (a little stronger on Smiling, Young and Bangs)."
 )
 
 

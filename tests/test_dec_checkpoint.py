@@ -13,8 +13,8 @@ from s2fgan_hf import S2FGAN
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "data" / "celebamask_hq"
 # Stated bounds of the cycle on held-out latents (docs/editors.md): the residual is a fixed fraction of the edit.
-CYCLE_OF_LATENT = 0.01  # |M(M(z, a), -a) - z| <= 1 % of |z| at every strength
-CYCLE_OF_MOVE = 0.15  # and <= 0.15 |M(z, a) - z| for edits of strength 2 or more
+CYCLE_OF_LATENT = 0.005  # |M(M(z, a), -a) - z| <= 0.5 % of |z| at every strength (measured: 0.2 %)
+CYCLE_OF_MOVE = 0.05  # and <= 0.05 |M(z, a) - z| for edits of strength 2 or more (measured: 0.021)
 STRENGTHS = (-4.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 4.0)
 
 
