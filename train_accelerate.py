@@ -55,6 +55,7 @@ from s2fgan_hf.training.checkpointing import (
     resolve_resume_checkpoint,
     restore_learning_rates,
     save_checkpoint,
+    warm_up_learning_rates,
 )
 from s2fgan_hf.training.data import build_dataset
 from s2fgan_hf.training.perceptual import build_perceptual_loss
@@ -143,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--gradient_accumulation_steps", type=int)
     g.add_argument("--learning_rate", type=float)
+    g.add_argument(
+        "--lr_warmup_steps",
+        type=int,
+        help="Ramp the learning rates linearly from 0 over the run's first N steps (default 0: none); for "
+        "fine-tuning a trained model with a new optimizer, whose first full-rate steps shake it.",
+    )
     g.add_argument(
         "--mixed_precision", choices=choices["mixed_precision"], help="Default: the accelerate config's value."
     )
@@ -359,6 +366,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
     )
 
     # ---- resume
+    configured = learning_rates((opt_g, opt_d))  # this run's rates (the warm-up scales them; resuming restores them)
     global_step, first_epoch, skip_batches, last_saved_step = 0, 0, 0, -1
     resume = resolve_resume_checkpoint(args.resume_from_checkpoint, output_dir)
     if args.resume_from_checkpoint and resume is None:
@@ -366,7 +374,6 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
     elif resume is not None:
         global_step, path = resume
         logger.info(f"resuming from {path} (step {global_step})")
-        configured = learning_rates((opt_g, opt_d))
         try:
             accelerator.load_state(str(path))  # checks first that the checkpoint fits the model built above
         except ResumeMismatchError as e:
@@ -408,6 +415,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         loader.set_epoch(epoch)
         batches = accelerator.skip_first_batches(loader, skip_batches) if epoch == first_epoch else loader
         for batch in batches:
+            warm_up_learning_rates((opt_g, opt_d), configured, global_step, args.lr_warmup_steps)
             with accelerator.accumulate(generator_side, discriminator_side):
                 apply_r1 = step_config.r1_due(global_step)
                 shifts = sample_attribute_shifts(args.train_batch_size, *shift_args)
@@ -458,6 +466,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
                     ada_p=augment.p,
                     ema_decay=ema.current_decay(),
                     epoch=epoch,
+                    learning_rate=opt_g.param_groups[0]["lr"],
                     images_per_sec=steps_since_log * global_batch / max(elapsed, 1e-9),
                 )
                 accelerator.log(logs, step=global_step)

@@ -130,6 +130,20 @@ def restore_learning_rates(optimizers: Sequence[torch.optim.Optimizer], rates: l
     return changed
 
 
+def warm_up_learning_rates(
+    optimizers: Sequence[torch.optim.Optimizer], rates: list[list[float]], step: int, warmup_steps: int
+) -> None:
+    """Set every group's rate to its ``rates`` entry times min(1, (step + 1) / warmup_steps) (no-op at 0 steps).
+
+    Stateless (a function of the run's step), so a run resumed inside the warm-up goes on with the ramp and
+    checkpoints need nothing more.
+    """
+    factor = 1.0 if warmup_steps <= 0 else min(1.0, (step + 1) / warmup_steps)
+    for optimizer, group_rates in zip(optimizers, rates, strict=True):
+        for group, rate in zip(optimizer.param_groups, group_rates, strict=True):
+            group["lr"] = rate * factor
+
+
 def load_folder_weights(model: nn.Module, folder: str | Path) -> None:
     """Load ``folder/model.safetensors`` (a ``save_pretrained`` folder) into ``model`` strictly, in place."""
     file = Path(folder) / "model.safetensors"

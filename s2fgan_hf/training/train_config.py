@@ -81,6 +81,9 @@ class TrainConfig:
     max_train_minutes: float | None = None
     gradient_accumulation_steps: int = 1
     learning_rate: float = 0.002
+    # Linear ramp of both optimizers' rates from 0 over the first N steps of the run (0: none). For fine-tuning a
+    # converged model with a fresh optimizer, whose first full-rate Adam steps shake it (docs/training.md §12).
+    lr_warmup_steps: int = 0
     mixed_precision: str | None = None
     cpu: bool = False
     allow_tf32: bool = False
@@ -151,6 +154,10 @@ class TrainConfig:
                 raise TrainConfigError([name], f"{{0}} must be >= 1, got {getattr(self, name)}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:  # also refuses nan
             raise TrainConfigError(["max_train_minutes"], f"{{0}} must be > 0, got {self.max_train_minutes}")
+        if self.lr_warmup_steps < 0:
+            raise TrainConfigError(
+                ["lr_warmup_steps"], f"{{0}} must be >= 0 (0: no warm-up), got {self.lr_warmup_steps}"
+            )
         if self.d_reg_every < 0:
             raise TrainConfigError(["d_reg_every"], f"{{0}} must be >= 0 (0: no R1), got {self.d_reg_every}")
         for term, weight in self.loss_weights.items():

@@ -1,5 +1,6 @@
 """Resuming runs: a mismatched model is named with what to pass, the recorded preset is the model's real one,
-metrics.jsonl has one row per step after a resume, and a resumed fine-tune does not announce a new discriminator."""
+metrics.jsonl has one row per step after a resume, a resumed fine-tune does not announce a new discriminator, and
+a learning-rate warm-up goes on where it was."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig
+from s2fgan_hf.training.checkpointing import learning_rates, warm_up_learning_rates
 from s2fgan_hf.training.tracking import drop_rows_after
+from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
 
 from .test_train_script import base_args
 
@@ -86,3 +89,28 @@ def test_drop_rows_after(tmp_path):
     assert drop_rows_after(log, 3) == 3
     assert _steps(tmp_path) == [1, 2, 3]
     assert drop_rows_after(log, 3) == 0
+
+
+def test_warm_up_learning_rates_ramps_every_group_and_is_a_no_op_at_zero():
+    params = [torch.nn.Parameter(torch.zeros(1)), torch.nn.Parameter(torch.zeros(1))]
+    opt = torch.optim.Adam([{"params": [params[0]], "lr": 0.01}, {"params": [params[1]], "lr": 0.001}])
+    rates = learning_rates([opt])
+    warm_up_learning_rates([opt], rates, step=0, warmup_steps=4)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.0025, 0.00025])
+    warm_up_learning_rates([opt], rates, step=9, warmup_steps=4)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.01, 0.001])
+    warm_up_learning_rates([opt], rates, step=0, warmup_steps=0)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.01, 0.001])
+    with pytest.raises(TrainConfigError, match="lr_warmup_steps must be >= 0"):
+        TrainConfig(train_data_dir="d", lr_warmup_steps=-1)
+
+
+def test_a_warm_up_survives_a_resume(prepared_dir, tmp_path, run_training):
+    """The ramp is a function of the run's step: a run resumed inside it goes on up the ramp, not at full rate."""
+    out = tmp_path / "run"
+    argv = base_args(prepared_dir, out, 2) + ["--lr_warmup_steps", "4", "--learning_rate", "0.004"]
+    run_training(argv + ["--checkpointing_steps", "1"])
+    more = [*argv[: argv.index("--max_train_steps") + 1], "5", *argv[argv.index("--max_train_steps") + 2 :]]
+    run_training(more + ["--resume_from_checkpoint", "latest", "--checkpointing_steps", "0"])
+    rates = [json.loads(line)["learning_rate"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rates == pytest.approx([0.001, 0.002, 0.003, 0.004, 0.004])
