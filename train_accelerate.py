@@ -218,9 +218,7 @@ def build_models(config: TrainConfig) -> tuple[S2FGAN, S2FGANDiscriminator]:
         if config.variant and config.variant != generator.config.variant:  # a second editor on the trained networks
             logger.info(f"switching the editor {generator.config.variant} -> {config.variant} (new, untrained)")
             generator = generator.with_editor(config.variant)
-            new_discriminator = S2FGANDiscriminator(generator.config)
-            new_discriminator.load_state_dict(discriminator.state_dict())  # F and Q do not depend on the editor
-            discriminator = new_discriminator
+            discriminator = discriminator.with_config(generator.config)
     else:
         overrides = {"variant": config.variant or "dis"}
         if config.resolution:

@@ -52,6 +52,13 @@ class S2FGANDiscriminator(
         root = snapshot_download(str(repo_or_path), allow_patterns=[f"{DISCRIMINATOR_SUBFOLDER}/*"], **hub_kwargs)
         return cls.from_pretrained(Path(root) / DISCRIMINATOR_SUBFOLDER, **kwargs)
 
+    def with_config(self, config: S2FGANConfig) -> S2FGANDiscriminator:
+        """A copy of these weights under ``config``: the config of the same networks with another editor (F and Q
+        do not depend on the editor; ``load_state_dict`` refuses any other architecture change)."""
+        copy = type(self)(config)
+        copy.load_state_dict(self.state_dict())
+        return copy
+
     def forward(self, image):  # type: ignore[override]
         """Realness logits of images: [B, 3, H, W] -> [B, 1]."""
         return self.image_discriminator(image)

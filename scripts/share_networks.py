@@ -63,9 +63,8 @@ def main(argv: list[str] | None = None) -> None:
     target.float().save_pretrained(args.output)
     owner = args.source if "decoder" in args.networks else args.target
     if (owner / "discriminator" / "config.json").is_file():
-        # F and Q do not depend on the editor: the weights as they are, under the target's config
-        discriminator = S2FGANDiscriminator(target.config)
-        discriminator.load_state_dict(S2FGANDiscriminator.from_pretrained(owner / "discriminator").state_dict())
+        # the weights as they are, under the target's config
+        discriminator = S2FGANDiscriminator.from_pretrained(owner / "discriminator").with_config(target.config)
         folder = args.output.parent / "discriminator"
         if folder.exists():
             shutil.rmtree(folder)
