@@ -87,8 +87,21 @@ def test_sampler_and_styled_dataset_are_seeded_per_item():
     assert -1.0 <= float(item["sketch"].min()) and float(item["sketch"].max()) <= 1.0
     assert torch.equal(item["sketch"], second[2]["sketch"])
     assert not torch.equal(item["sketch"], first[3]["sketch"])
+    # Each item says which style drew it (the trainer's per-style latent moments group by it).
+    styles = {first[i]["style"] for i in range(len(first))}
+    assert styles <= set(range(len(STYLES))) and len(styles) > 1
     with pytest.raises(ValueError, match="unknown or no drawing styles"):
         SketchStyleSampler(32, ("edges", "oil"))
+
+
+def test_clean_style_is_the_stored_edge_map_as_it_is():
+    kwargs = dict(split="train", image_size=32, style_seed=0)
+    clean = PreparedSketchFaceDataset(FIXTURE_DIR, sketch_styles=SketchStyleSampler(32, ("clean",)), **kwargs)
+    stored = PreparedSketchFaceDataset(FIXTURE_DIR, split="train", image_size=64)[0]["sketch"]  # the stored 2x map
+    item = clean[0]
+    assert item["style"] == STYLES.index("clean")
+    expected = normalize_grey_sketch(((stored[None] + 1) / 2 > 0.5).float(), 32, strict=False)[0]
+    assert torch.equal(item["sketch"], expected)
 
 
 def _grey_model() -> S2FGAN:

@@ -21,7 +21,7 @@ from s2fgan_hf.config import PAPER_ATTRIBUTES
 from s2fgan_hf.data.augmentation import SketchAugmentation
 from s2fgan_hf.data.readers import FaceReader, parse_binary_label
 from s2fgan_hf.data.sketch_extraction import SketchExtractor
-from s2fgan_hf.data.sketch_styles import SketchStyleSampler
+from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler
 from s2fgan_hf.data.splits import SPLITS, normalize_split
 from s2fgan_hf.data.transforms import joint_random_resized_crop_flip
 from s2fgan_hf.image_processing.image_io import crop_and_resize, load_grey, load_rgb, pil_to_unit_tensor
@@ -143,11 +143,13 @@ class PreparedSketchFaceDataset(_SkipCorrupt):
             generator = torch.Generator().manual_seed(self.style_seed * 1_000_003 + index)
         if self.augment:
             image, edges = joint_random_resized_crop_flip(image, edges, generator=generator)
-        sketch = styles(image, edges, generator=generator)  # [1, size, size] in [-1, 1]
+        style = styles.pick(generator)  # the sampler's own first draw, so held-out sets stay as they were
+        sketch = styles(image, edges, generator=generator, style=style)  # [1, size, size] in [-1, 1]
         size = (styles.size, styles.size)
         if image.shape[-1] != styles.size:
             image = F.interpolate(image[None], size=size, mode="bilinear", antialias=True, align_corners=False)[0]
-        return {"image": image.clamp(0, 1) * 2.0 - 1.0, "sketch": sketch, "attributes": attributes, "name": name}
+        item = {"image": image.clamp(0, 1) * 2.0 - 1.0, "sketch": sketch, "attributes": attributes, "name": name}
+        return item | {"style": STYLES.index(style)}
 
 
 class OnTheFlySketchFaceDataset(_SkipCorrupt):

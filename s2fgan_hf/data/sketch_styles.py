@@ -5,6 +5,7 @@ renders each photo in one of these styles (all grey images in [0, 1], 1 = paper,
 which is twice the model's size in training):
 
 * ``edges``  - the thin extracted edge map, lightly deformed (the official S2FGAN input);
+* ``clean``  - the thin extracted edge map as it is: a careful line drawing (and the held-out ``stored`` set);
 * ``marker`` - strokes thickened to 3-5 px, like a felt pen or a thick brush in the app;
 * ``pencil`` - an XDoG portrait of the photo's luminance (Winnemöller et al. 2012): soft outlines plus tonal
   shading, with diagonal hatching in the dark regions (hair, shadows), as in a pencil portrait;
@@ -29,7 +30,7 @@ import torch.nn.functional as F
 from s2fgan_hf.data.augmentation import SketchAugmentation
 from s2fgan_hf.image_processing.sketch_normalization import normalize_grey_sketch
 
-STYLES = ("edges", "marker", "pencil", "sparse", "shaded")
+STYLES = ("edges", "marker", "pencil", "sparse", "shaded", "clean")
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
 
 
@@ -111,6 +112,8 @@ def render_style(
     binary = (edges > 0.5).float()
     if style == "shaded":
         return _shaded(photo, scale, generator)
+    if style == "clean":
+        return binary
     if style == "edges":
         augment = SketchAugmentation(warp_magnitude=0.01, dropout_fraction=(0.0, 0.15), erase_probability=0.15)
     elif style == "marker":
@@ -185,5 +188,5 @@ class SketchStyleSampler:
         if photo.shape[-1] != double:
             photo = F.interpolate(photo, size=(double, double), mode="bilinear", antialias=True, align_corners=False)
             edges = F.interpolate(edges, size=(double, double), mode="nearest")
-        drawn = render_style(style or self.pick(generator), photo, edges, generator)
+        drawn = render_style(style or self.pick(generator), photo, edges, generator)  # pick() as the 1st draw
         return normalize_grey_sketch(drawn, self.size, strict=False)[0]

@@ -211,6 +211,8 @@ def generator_step(
             terms["sketch_fm"] = L.feature_matching_loss([p[0] for p in pairs], [p[1] for p in pairs])
         if w.latent_moments > 0:
             terms["latent_moments"] = L.latent_moment_loss(out.z_sketch, out.z_image)
+        if w.style_moments > 0:
+            terms["style_moments"] = L.style_moment_loss(out.z_sketch, out.z_image, batch.get("style"))
         if perceptual is not None and w.perceptual > 0 and out.reconstruction is not None:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out.reconstruction, real, perceptual)

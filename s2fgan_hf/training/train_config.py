@@ -172,7 +172,8 @@ class TrainConfig:
         stages = [s for s in ("freeze_photo_branch", "train_editor_only", "train_decoder_only") if getattr(self, s)]
         if len(stages) > 1:
             raise TrainConfigError(stages, "{0} and {1} are different stages: give one of them")
-        sketch_terms = [t for t in ("sketch_l1", "sketch_sem", "sketch_adv", "sketch_fm", "latent_moments")
+        sketch_terms = [t for t in ("sketch_l1", "sketch_sem", "sketch_adv", "sketch_fm", "latent_moments",
+                                       "style_moments")
                         if self.loss_weights.get(t)]  # fmt: skip
         frozen_sketch_encoder = "train_editor_only" if self.train_editor_only else "train_decoder_only"
         if (self.train_editor_only or self.train_decoder_only) and sketch_terms:

@@ -29,6 +29,39 @@ def test_feature_matching_and_latent_moment_losses():
     assert shrunk.grad is not None and z_image.grad is None  # only the sketch side is pulled
 
 
+def test_style_moment_loss_is_per_style_and_unbiased():
+    g = torch.Generator().manual_seed(0)
+    z_image = torch.randn(4096, 8, generator=g)
+    same = torch.randn(4096, 8, generator=g)
+    assert float(L.style_moment_loss(same, z_image)) < 0.01
+    # Two styles: one shifted by 0.3 std, one shrunk to 0.6 of the spread. Pooled, the shrunken group is hidden by
+    # the other's extra spread; per style both are seen.
+    styles = torch.arange(4096) % 2
+    z_sketch = torch.where(styles[:, None] == 0, same + 0.3, 0.6 * same).requires_grad_(True)
+    per_style = L.style_moment_loss(z_sketch, z_image, styles)
+    assert per_style.item() > 2 * L.style_moment_loss(z_sketch, z_image).item()
+    z_image.requires_grad_(True)
+    per_style.backward()
+    assert z_image.grad is None
+    # The gradient pulls each style back: the shifted one down, the shrunken one outwards from its mean.
+    assert float(z_sketch.grad[styles == 0].mean()) > 0
+    shrunk, grad = z_sketch[styles == 1].detach(), z_sketch.grad[styles == 1]
+    assert float((grad * (shrunk - shrunk.mean(0))).sum()) < 0
+    # A style seen once in a batch has no variance: it is skipped, not NaN.
+    lonely = L.style_moment_loss(torch.randn(3, 8), torch.randn(3, 8), torch.tensor([0, 0, 1]))
+    assert torch.isfinite(lonely)
+    # Unbiased: over many small batches the mean gradient on an unbiased style is ~0, on a biased one it is not.
+    grads = []
+    for bias in (0.0, 0.1):
+        total = torch.zeros(8)
+        for _ in range(400):
+            zs = (torch.randn(16, 8, generator=g) + bias).requires_grad_(True)
+            L.style_moment_loss(zs, torch.randn(16, 8, generator=g)).backward()
+            total += zs.grad.sum(0)
+        grads.append(float(total.mean()))
+    assert abs(grads[0]) < 0.25 * grads[1]
+
+
 def test_sketch_faces_meet_the_discriminator(prepared_dir, tmp_path, run_training, capfd):
     argv = base_args(prepared_dir, tmp_path / "run", 2) + [
         "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2", "--lambda_latent_moments", "2",
@@ -46,14 +79,16 @@ def test_stage_two_trains_the_sketch_encoder_on_drawing_styles_only(prepared_dir
     first = run_training(base_args(prepared_dir, tmp_path / "base", 1) + ["--checkpointing_steps", "0"])
     base = S2FGAN.from_pretrained(first["final_dir"])
     argv = base_args(prepared_dir, tmp_path / "stage2", 2) + [
-        "--pretrained_model_name_or_path", first["final_dir"], "--sketch_styles", "edges", "pencil", "marker",
+        "--pretrained_model_name_or_path", first["final_dir"], "--sketch_styles", "edges", "pencil", "clean",
         "--freeze_photo_branch", "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2",
         "--lambda_latent_moments", "2", "--lambda_sketch_sem", "1", "--lambda_sketch_reencoded", "1",
+        "--lambda_style_moments", "5",
         "--checkpointing_steps", "0",
     ]  # fmt: skip
     result = run_training(argv)
     rows = [json.loads(line) for line in (tmp_path / "stage2" / "metrics.jsonl").read_text().splitlines()]
-    assert rows[-1]["g_sketch_reencoded"] == rows[-1]["g_sketch_reencoded"]  # logged, not NaN
+    for key in ("g_sketch_reencoded", "g_style_moments"):
+        assert rows[-1][key] == rows[-1][key]  # logged, not NaN
     tuned = result["generator"]
     assert tuned.config.sketch_normalization == "grey"
     saved = json.loads((tmp_path / "stage2" / "final" / "config.json").read_text())
