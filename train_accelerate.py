@@ -32,7 +32,7 @@ from torch.utils.data import DataLoader
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.atomic_io import atomic_write_folder
 from s2fgan_hf.data.sketch_styles import SketchStyleSampler
-from s2fgan_hf.losses import LossWeights
+from s2fgan_hf.losses import LossWeights, RunningMoments
 from s2fgan_hf.progress import progress as progress_bar
 from s2fgan_hf.training import (
     DiscriminatorSide,
@@ -351,7 +351,8 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
     )
     ema = GeneratorEMA(generator, decay=args.ema_decay, warmup=args.ema_warmup)  # after prepare: synced weights
     augment = build_augment(args.d_augment, args.ada_target, args.ada_kimg, lambda t: accelerator.reduce(t, "sum"))
-    register_checkpoint_hooks(accelerator, generator, discriminator, ema, record)
+    style_moments = RunningMoments() if weights.style_moments > 0 else None  # running statistics, per process
+    register_checkpoint_hooks(accelerator, generator, discriminator, ema, record, style_moments)
     accelerator.register_for_checkpointing(ema, augment)
 
     steps_per_epoch = math.ceil(len(loader) / args.gradient_accumulation_steps)
@@ -439,6 +440,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
                     step_config,
                     augment,
                     perceptual,
+                    style_moments,
                 )
             if not accelerator.sync_gradients:
                 continue

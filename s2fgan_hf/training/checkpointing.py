@@ -27,7 +27,7 @@ import safetensors.torch
 import torch
 from torch import nn
 
-from ..atomic_io import atomic_write_text
+from ..atomic_io import atomic_write, atomic_write_text
 from ..config import PRESETS, S2FGANConfig
 from ..hub import check_state_dict
 
@@ -37,6 +37,7 @@ CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d+)$")
 TMP_PREFIX = ".tmp-checkpoint-"
 GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR = "generator", "discriminator", "generator_ema"
 TRAINING_ARGS_FILE = "training_args.json"
+STYLE_MOMENTS_FILE = "style_moments.pt"  # losses.RunningMoments of --lambda_style_moments
 _REQUIRED = (GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR)
 
 
@@ -213,13 +214,20 @@ def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> Non
 
 
 def register_checkpoint_hooks(
-    accelerator, generator: nn.Module, discriminator: nn.Module, ema, run_settings: dict[str, Any] | None = None
+    accelerator,
+    generator: nn.Module,
+    discriminator: nn.Module,
+    ema,
+    run_settings: dict[str, Any] | None = None,
+    style_moments=None,
 ) -> None:
     """Make ``save_state``/``load_state`` write/read ``save_pretrained`` subfolders instead of ``model_N.safetensors``.
 
     ``generator`` / ``discriminator`` are the unwrapped ``S2FGAN`` / ``S2FGANDiscriminator`` bundles (their
     submodules are the ones inside the prepared training modules); ``ema`` is a ``GeneratorEMA``;
-    ``run_settings`` (``train_config.run_record``), if given, is saved as each checkpoint's ``training_args.json``.
+    ``run_settings`` (``train_config.run_record``), if given, is saved as each checkpoint's ``training_args.json``;
+    ``style_moments`` (a ``losses.RunningMoments``), if given, as ``style_moments.pt``. A checkpoint without that
+    file (a run that turned ``--lambda_style_moments`` on at a resume) starts the running statistics afresh.
     """
 
     def save_hook(models, weights, output_dir):
@@ -229,6 +237,10 @@ def register_checkpoint_hooks(
             ema.model.save_pretrained(Path(output_dir) / EMA_DIR)
             if run_settings is not None:
                 atomic_write_text(json.dumps(run_settings, indent=2), Path(output_dir) / TRAINING_ARGS_FILE)
+            if style_moments is not None:
+                atomic_write(
+                    Path(output_dir) / STYLE_MOMENTS_FILE, lambda tmp: torch.save(style_moments.state_dict(), tmp)
+                )
         weights.clear()  # on every rank: accelerate must not write model.safetensors / model_1.safetensors
 
     def load_hook(models, input_dir):
@@ -236,6 +248,9 @@ def register_checkpoint_hooks(
         load_folder_weights(generator, Path(input_dir) / GENERATOR_DIR)
         load_folder_weights(discriminator, Path(input_dir) / DISCRIMINATOR_DIR)
         load_folder_weights(ema.model, Path(input_dir) / EMA_DIR)
+        moments_file = Path(input_dir) / STYLE_MOMENTS_FILE
+        if style_moments is not None and moments_file.is_file():
+            style_moments.load_state_dict(torch.load(moments_file, weights_only=True))
         models.clear()  # accelerate must not look for model.safetensors
 
     accelerator.register_save_state_pre_hook(save_hook)

@@ -153,8 +153,12 @@ def generator_step(
     config: StepConfig,
     augment: NoAugment,
     perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None,
+    style_moments: L.RunningMoments | None = None,
 ) -> dict[str, float]:
     """All generator-side losses in one backward; F is frozen (``requires_grad_(False)``) meanwhile.
+
+    ``style_moments`` holds the running latent statistics of ``--lambda_style_moments`` across steps (``None``: the
+    batch's own statistics).
 
     Freezing F keeps the generator loss's gradient out of ``F.grad``: under gradient accumulation the prepared
     optimizer's ``zero_grad`` is a no-op on non-sync micro-steps, so it would otherwise leak into the next
@@ -212,7 +216,7 @@ def generator_step(
         if w.latent_moments > 0:
             terms["latent_moments"] = L.latent_moment_loss(out.z_sketch, out.z_image)
         if w.style_moments > 0:
-            terms["style_moments"] = L.style_moment_loss(out.z_sketch, out.z_image, batch.get("style"))
+            terms["style_moments"] = L.style_moment_loss(out.z_sketch, out.z_image, batch.get("style"), style_moments)
         if perceptual is not None and w.perceptual > 0 and out.reconstruction is not None:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out.reconstruction, real, perceptual)

@@ -47,7 +47,7 @@ def test_style_moment_loss_is_per_style_and_unbiased():
     assert float(z_sketch.grad[styles == 0].mean()) > 0
     shrunk, grad = z_sketch[styles == 1].detach(), z_sketch.grad[styles == 1]
     assert float((grad * (shrunk - shrunk.mean(0))).sum()) < 0
-    # A style seen once in a batch has no variance: it is skipped, not NaN.
+    # A style seen once in a batch has no variance: only its mean counts, and nothing is NaN.
     lonely = L.style_moment_loss(torch.randn(3, 8), torch.randn(3, 8), torch.tensor([0, 0, 1]))
     assert torch.isfinite(lonely)
     # Unbiased: over many small batches the mean gradient on an unbiased style is ~0, on a biased one it is not.
@@ -60,6 +60,39 @@ def test_style_moment_loss_is_per_style_and_unbiased():
             total += zs.grad.sum(0)
         grads.append(float(total.mean()))
     assert abs(grads[0]) < 0.25 * grads[1]
+
+
+def test_running_moments_give_a_steady_value_and_the_batchs_gradient():
+    g = torch.Generator().manual_seed(1)
+    running = L.RunningMoments(decay=0.99)
+    values, batch_values = [], []
+    for _ in range(300):
+        z_image, z_sketch = torch.randn(16, 8, generator=g), torch.randn(16, 8, generator=g) + 0.2
+        styles = torch.randint(0, 3, (16,), generator=g)
+        values.append(L.style_moment_loss(z_sketch, z_image, styles, running).item())
+        batch_values.append(L.style_moment_loss(z_sketch, z_image, styles).item())
+    late, late_batch = torch.tensor(values[-100:]), torch.tensor(batch_values[-100:])
+    assert abs(float(late.mean()) - 0.04) < 0.02  # the bias alone (0.2 std squared): the noise is averaged away
+    assert float(late.std()) < 0.2 * float(late_batch.std()) and float(late_batch.mean()) > 3 * float(late.mean())
+    z = torch.randn(16, 8, generator=g).requires_grad_(True)
+    L.style_moment_loss(z, torch.randn(16, 8, generator=g), None, running).backward()
+    assert z.grad is not None and float(z.grad.mean()) > 0  # the running bias pulls the batch down
+    restored = L.RunningMoments()
+    restored.load_state_dict(running.state_dict())
+    assert set(restored.stats) == set(running.stats) and restored.decay == 0.99
+
+
+def test_style_moment_statistics_are_saved_and_resumed(prepared_dir, tmp_path, run_training):
+    argv = base_args(prepared_dir, tmp_path / "run", 2) + [
+        "--sketch_styles", "edges", "clean", "--lambda_style_moments", "5", "--checkpointing_steps", "2",
+    ]  # fmt: skip
+    run_training(argv)
+    saved = torch.load(tmp_path / "run" / "checkpoint-2" / "style_moments.pt", weights_only=True)
+    assert "image" in saved["stats"] and any(k.startswith("style") for k in saved["stats"])
+    assert float(saved["stats"]["image"]["weight"]) > 0
+    resumed = run_training(argv[: argv.index("--max_train_steps") + 1] + ["3"] + argv[argv.index("--max_train_steps") + 2 :]
+                           + ["--resume_from_checkpoint", "latest"])  # fmt: skip
+    assert resumed["global_step"] == 3
 
 
 def test_sketch_faces_meet_the_discriminator(prepared_dir, tmp_path, run_training, capfd):
