@@ -75,6 +75,9 @@ def test_branches_on_styled_sets(tiny_model, tmp_path):
             assert res[branch]["sharpness"] >= 0 and res[branch]["frechet_distance"] >= 0
             assert set(res[branch]["fidelity_auc"]) == set(FIDELITY_ATTRIBUTES)
     assert "sketch -> face" in branches_to_markdown({"pencil": res})
+    # --skip: the later items, each the same drawing as without it (a selection set the reported figures never use)
+    later = styled_set(data, "pencil", 32, FIDELITY_ATTRIBUTES, split=None, limit=3, skip=5)
+    assert len(later) == 3 and torch.equal(later[0]["sketch"], dataset[5]["sketch"])
     with pytest.raises(ValueError, match="unknown sketch set style"):
         styled_set(data, "crayon", 32, FIDELITY_ATTRIBUTES)
 
@@ -135,3 +138,15 @@ def test_evaluate_cli_compares_branches_per_style(tmp_path):
     for name in ("grid_edges.png", "grid_drawings.png", "grid_freehand.png", "sweep.png", "branches.md"):
         assert (out / name).is_file()
     assert "--styles stored edges sparse" in json.loads((out / "results.json").read_text())["command"]
+    code = main(
+        [
+            "evaluate", "--model", str(tmp_path / "model"), "--classifier", str(tmp_path / "classifier"),
+            "--data", str(data), "--split", "all", "--skip", "4", "--limit", "6", "--batch-size", "3",
+            "--strengths", "2", "--attributes", "Smiling", "--styles", "edges", "-o", str(tmp_path / "later"),
+        ]
+    )  # fmt: skip
+    later = json.loads((tmp_path / "later" / "branches.json").read_text())
+    rows = (data / "metadata.jsonl").read_text().splitlines()
+    assert code == 0 and later["edges"]["num_images"] == min(6, len(rows) - 4)
+    assert "--skip 4 --limit 6" in json.loads((tmp_path / "later" / "results.json").read_text())["command"]
+    assert main(["evaluate", "--model", str(tmp_path / "model"), "--data", str(data), "--skip", "-1"]) != 0

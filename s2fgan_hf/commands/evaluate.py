@@ -25,6 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", help="split of the folder to use: train, test or all (default: test)")
     p.add_argument("--classifier", default=None, help="AttributeClassifier folder or Hub id (default: bundled)")
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
+    p.add_argument(
+        "--skip",
+        type=int,
+        default=0,
+        help="leave out the first N images of the split (e.g. --skip 500 --limit 500: choose between checkpoints "
+        "on images that the reported figures, made with --limit 500, never use)",
+    )
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--strengths", type=float, nargs="+", default=[-2.0, -1.0, 1.0, 2.0])
     p.add_argument("--attributes", nargs="+", default=None, help="attributes to edit (default: all of the model's)")
@@ -58,6 +65,8 @@ def command_line(args: argparse.Namespace) -> str:
         if value is not None:
             parts += [flag, str(value)]
     parts += ["--split", args.split]
+    if args.skip:
+        parts += ["--skip", str(args.skip)]
     if args.limit:
         parts += ["--limit", str(args.limit)]
     parts += ["--batch-size", str(args.batch_size), "--strengths", *(f"{s:g}" for s in args.strengths)]
@@ -97,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     check_device(args.device)
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be at least 1, got {args.limit}")
+    if args.skip < 0:
+        raise InputError(f"--skip must be at least 0, got {args.skip}")
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     classifier_source = args.classifier or bundled_classifier_path()
@@ -118,10 +129,13 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         dataset = styled_set(args.data, args.slider_style, model.config.image_size, model.attribute_names, split)
-    if len(dataset) == 0:
-        raise InputError(f"--data {str(args.data)!r} has no images in split {args.split!r} (try --split all)")
-    if args.limit:
-        dataset = Subset(dataset, range(min(args.limit, len(dataset))))
+    if len(dataset) <= args.skip:
+        raise InputError(
+            f"--data {str(args.data)!r} has {len(dataset)} images in split {args.split!r}, none left after "
+            f"--skip {args.skip} (try --split all or a smaller --skip)"
+        )
+    end = len(dataset) if not args.limit else min(args.skip + args.limit, len(dataset))
+    dataset = Subset(dataset, range(args.skip, end))
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False)
     torch.manual_seed(0)
     results = evaluate(
@@ -154,7 +168,7 @@ def run_branch_sets(args: argparse.Namespace, model, classifier, split: str | No
     size, per_set = model.config.image_size, {}
     grid_attrs = [a for a in ("Smiling", "Male", "Young") if a in model.attribute_names]
     for style in args.styles or []:
-        dataset = styled_set(args.data, style, size, FIDELITY_ATTRIBUTES, split, args.limit)
+        dataset = styled_set(args.data, style, size, FIDELITY_ATTRIBUTES, split, args.limit, skip=args.skip)
         batches = styled_batches(dataset, args.batch_size)
         total = -(-len(dataset) // args.batch_size)
         per_set[style] = evaluate_branches(model, classifier, batches, total=total, desc=style)

@@ -35,12 +35,14 @@ def styled_set(
     split: str | None = "test",
     limit: int | None = None,
     seed: int = 0,
+    skip: int = 0,
 ) -> Dataset:
     """The prepared folder's ``split`` drawn in ``style`` (or its stored edge maps for ``"stored"``).
 
     Items: ``image`` [3, size, size] in [-1, 1] with size = ``image_size`` for every style, ``sketch`` [1, S, S] in
     [-1, 1] (S = ``image_size`` for the drawn styles, the stored size for ``"stored"``: the model brings an edge map
-    to its size itself), ``attributes`` [len(attributes)] 0/1.
+    to its size itself), ``attributes`` [len(attributes)] 0/1. ``skip`` leaves out the first items, ``limit`` keeps
+    the next ones: item ``i`` is the same drawing whatever they are (each is seeded by its index in the split).
     """
     if style not in SET_STYLES:
         raise ValueError(f"unknown sketch set style {style!r}; accepted: {', '.join(SET_STYLES)}")
@@ -56,8 +58,9 @@ def styled_set(
     if style == "stored":
         # The stored photos are twice the model's size; E_i must see them at its own (it accepts no other).
         dataset = _PhotosAtSize(dataset, image_size)
-    if limit:
-        dataset = Subset(dataset, range(min(limit, len(dataset))))
+    if limit or skip:
+        end = len(dataset) if not limit else min(skip + limit, len(dataset))
+        dataset = Subset(dataset, range(min(skip, end), end))
     return dataset
 
 

@@ -90,8 +90,8 @@ def test_style_moment_statistics_are_saved_and_resumed(prepared_dir, tmp_path, r
     saved = torch.load(tmp_path / "run" / "checkpoint-2" / "style_moments.pt", weights_only=True)
     assert "image" in saved["stats"] and any(k.startswith("style") for k in saved["stats"])
     assert float(saved["stats"]["image"]["weight"]) > 0
-    resumed = run_training(argv[: argv.index("--max_train_steps") + 1] + ["3"] + argv[argv.index("--max_train_steps") + 2 :]
-                           + ["--resume_from_checkpoint", "latest"])  # fmt: skip
+    at = argv.index("--max_train_steps") + 1
+    resumed = run_training(argv[:at] + ["3"] + argv[at + 1 :] + ["--resume_from_checkpoint", "latest"])
     assert resumed["global_step"] == 3
 
 
