@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,11 @@ import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "average_checkpoints.py"
+from .script_loading import run_script
 
 
 def main(argv: list[str]) -> None:
-    spec = importlib.util.spec_from_file_location("average_checkpoints", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main(argv)
+    run_script("average_checkpoints", argv)
 
 
 def _run(tmp_path: Path) -> Path:

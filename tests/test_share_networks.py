@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,11 @@ import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "share_networks.py"
+from .script_loading import run_script
 
 
 def main(argv: list[str]) -> None:
-    """The script's ``main``, loaded from its file (scripts/ is not a package; sys.path stays as it is)."""
-    spec = importlib.util.spec_from_file_location("share_networks", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main(argv)
+    run_script("share_networks", argv)
 
 
 def _bundles(tmp_path: Path, moved: str = "sketch_encoder") -> tuple[S2FGAN, S2FGAN]:
