@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--style_weights", type=float, nargs="+", help="Relative frequency per style.")
     g.add_argument(
+        "--style_moment_styles",
+        nargs="+",
+        choices=choices["style_moment_styles"],
+        help="The styles whose sketch latents --lambda_style_moments matches to the photos' (default: all).",
+    )
+    g.add_argument(
         "--freeze_photo_branch",
         action="store_true",
         help="Stage 2 of the sketch-branch schedule (docs/training.md §12): fine-tune only the sketch encoder (and "

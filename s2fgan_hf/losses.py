@@ -148,8 +148,8 @@ def style_moment_loss(
     most of the noise too. A group of one latent gives only its mean term. [B, d] x 2 (+ [B]) -> [].
     """
     zs, zi = z_sketch.float(), z_image.detach().float()
-    if zs.shape[0] < 2:
-        raise ValueError("style_moment_loss needs a batch of at least 2 latents")
+    if zi.shape[0] < 2 or zs.shape[0] < 1:
+        raise ValueError("style_moment_loss needs at least 2 image latents and 1 sketch latent")
     groups = torch.zeros(zs.shape[0], dtype=torch.long, device=zs.device) if styles is None else styles.long()
     target_mean, target_var = zi.mean(0), zi.var(0)
     if running is not None:

@@ -33,6 +33,8 @@ class StepConfig:
             D(M(z_i, a)), the domain term and the editor's own terms (``GeneratorSide`` ``editor_only``).
         decoder_only: the decoder stage: only the decoder (and Q) learn, on the reconstructions D(z_i) and the edited
             faces D(M(z_i, a)) of any editor; the discriminator's fakes are both (``GeneratorSide`` ``decoder_only``).
+        style_moment_styles: the style ids (``sketch_styles.STYLES`` indices) whose latents ``style_moments`` matches;
+            ``None``: all. Matching the moments moved the faces of some styles away from the photos (pencil).
     """
 
     weights: L.LossWeights
@@ -41,6 +43,7 @@ class StepConfig:
     photo_branch_frozen: bool = False
     editor_only: bool = False
     decoder_only: bool = False
+    style_moment_styles: tuple[int, ...] | None = None
 
     def r1_due(self, step: int) -> bool:
         """Whether the discriminator step after ``step`` completed optimizer steps adds the lazy R1 term."""

@@ -69,6 +69,7 @@ class TrainConfig:
     data_augment: bool = True
     sketch_styles: tuple[str, ...] | None = None
     style_weights: tuple[float, ...] | None = None
+    style_moment_styles: tuple[str, ...] | None = None  # the styles --lambda_style_moments covers (None: all)
     freeze_photo_branch: bool = False
     train_editor_only: bool = False
     train_decoder_only: bool = False
@@ -123,6 +124,7 @@ class TrainConfig:
             "variant": tuple(EDITORS),
             "photo_format": PHOTO_FORMATS,
             "sketch_styles": STYLES,
+            "style_moment_styles": STYLES,
             "mixed_precision": MIXED_PRECISIONS,
             "d_augment": AUGMENT_KINDS,
             "perceptual_loss": PERCEPTUAL_KINDS,
@@ -130,7 +132,7 @@ class TrainConfig:
         }
 
     def __post_init__(self) -> None:
-        for name in ("sketch_styles", "style_weights"):  # argparse gives lists, JSON too
+        for name in ("sketch_styles", "style_weights", "style_moment_styles"):  # argparse gives lists, JSON too
             if getattr(self, name) is not None:
                 setattr(self, name, tuple(getattr(self, name)))
         self.loss_weights = dict(self.loss_weights)
@@ -154,6 +156,10 @@ class TrainConfig:
                 raise TrainConfigError([name], f"{{0}} must be >= 1, got {getattr(self, name)}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:  # also refuses nan
             raise TrainConfigError(["max_train_minutes"], f"{{0}} must be > 0, got {self.max_train_minutes}")
+        if self.style_moment_styles is not None and not set(self.style_moment_styles) <= set(self.sketch_styles or ()):
+            raise TrainConfigError(
+                ["style_moment_styles", "sketch_styles"], "{0} must be some of the styles of {1}, which draws them"
+            )
         if self.lr_warmup_steps < 0:
             raise TrainConfigError(
                 ["lr_warmup_steps"], f"{{0}} must be >= 0 (0: no warm-up), got {self.lr_warmup_steps}"
@@ -221,6 +227,9 @@ class TrainConfig:
             photo_branch_frozen=self.freeze_photo_branch,
             editor_only=self.train_editor_only,
             decoder_only=self.train_decoder_only,
+            style_moment_styles=(
+                None if self.style_moment_styles is None else tuple(STYLES.index(s) for s in self.style_moment_styles)
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf import losses as L
+from s2fgan_hf.data.sketch_styles import STYLES
 from s2fgan_hf.training.modules import GeneratorSide
 from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
 
@@ -95,6 +96,16 @@ def test_style_moment_statistics_are_saved_and_resumed(prepared_dir, tmp_path, r
     assert resumed["global_step"] == 3
 
 
+def test_style_moments_cover_only_the_chosen_styles():
+    with pytest.raises(TrainConfigError, match="style_moment_styles.*sketch_styles"):
+        TrainConfig(train_data_dir="d", sketch_styles=("edges",), style_moment_styles=("pencil",))
+    config = TrainConfig(
+        train_data_dir="d", sketch_styles=("edges", "pencil", "clean"), style_moment_styles=("clean",)
+    )
+    assert config.step_config(L.LossWeights()).style_moment_styles == (STYLES.index("clean"),)
+    assert TrainConfig(train_data_dir="d").step_config(L.LossWeights()).style_moment_styles is None
+
+
 def test_sketch_faces_meet_the_discriminator(prepared_dir, tmp_path, run_training, capfd):
     argv = base_args(prepared_dir, tmp_path / "run", 2) + [
         "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2", "--lambda_latent_moments", "2",
@@ -115,7 +126,7 @@ def test_stage_two_trains_the_sketch_encoder_on_drawing_styles_only(prepared_dir
         "--pretrained_model_name_or_path", first["final_dir"], "--sketch_styles", "edges", "pencil", "clean",
         "--freeze_photo_branch", "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2",
         "--lambda_latent_moments", "2", "--lambda_sketch_sem", "1", "--lambda_sketch_reencoded", "1",
-        "--lambda_style_moments", "5",
+        "--lambda_style_moments", "5", "--style_moment_styles", "edges", "clean",
         "--checkpointing_steps", "0",
     ]  # fmt: skip
     result = run_training(argv)
