@@ -73,6 +73,16 @@ def sample_attribute_shifts(
     return (dense * mask * edited).to(device)
 
 
+def chosen_styles(
+    z_sketch: torch.Tensor, styles: torch.Tensor | None, chosen: tuple[int, ...] | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The sketch latents [B, d] (and their style ids [B]) of the ``chosen`` style ids only; all with ``None``."""
+    if chosen is None or styles is None:
+        return z_sketch, styles
+    keep = torch.isin(styles, torch.tensor(chosen, device=styles.device))
+    return z_sketch[keep], styles[keep]
+
+
 def latent_spread(z_sketch: torch.Tensor, z_image: torch.Tensor) -> dict[str, float]:
     """Collapse monitor: mean per-dimension std over the batch of z_s and z_i, and their ratio.
 
@@ -219,7 +229,9 @@ def generator_step(
         if w.latent_moments > 0:
             terms["latent_moments"] = L.latent_moment_loss(out.z_sketch, out.z_image)
         if w.style_moments > 0:
-            terms["style_moments"] = L.style_moment_loss(out.z_sketch, out.z_image, batch.get("style"), style_moments)
+            z_sketch, styles = chosen_styles(out.z_sketch, batch.get("style"), config.style_moment_styles)
+            if z_sketch.shape[0] > 0:
+                terms["style_moments"] = L.style_moment_loss(z_sketch, out.z_image, styles, style_moments)
         if perceptual is not None and w.perceptual > 0 and out.reconstruction is not None:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out.reconstruction, real, perceptual)

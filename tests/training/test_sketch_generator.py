@@ -11,6 +11,7 @@ from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf import losses as L
 from s2fgan_hf.data.sketch_styles import STYLES
 from s2fgan_hf.training.modules import GeneratorSide
+from s2fgan_hf.training.steps import chosen_styles
 from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
 
 from .test_train_script import assert_unchanged, base_args, weights_moved
@@ -104,6 +105,10 @@ def test_style_moments_cover_only_the_chosen_styles():
     )
     assert config.step_config(L.LossWeights()).style_moment_styles == (STYLES.index("clean"),)
     assert TrainConfig(train_data_dir="d").step_config(L.LossWeights()).style_moment_styles is None
+    z, styles = torch.randn(5, 3), torch.tensor([0, 5, 2, 5, 0])
+    kept, kept_styles = chosen_styles(z, styles, (5,))
+    assert torch.equal(kept, z[[1, 3]]) and kept_styles.tolist() == [5, 5]
+    assert chosen_styles(z, styles, None)[0] is z and chosen_styles(z, None, (5,))[0] is z
 
 
 def test_sketch_faces_meet_the_discriminator(prepared_dir, tmp_path, run_training, capfd):
