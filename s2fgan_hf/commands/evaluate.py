@@ -93,13 +93,13 @@ def command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     import torch
-    from torch.utils.data import DataLoader, Subset
+    from torch.utils.data import DataLoader
 
     from ..data import PreparedSketchFaceDataset
     from ..evaluation.attribute_classifier import AttributeClassifier
     from ..evaluation.grids import attribute_sweep_grid
     from ..evaluation.harness import evaluate, results_to_markdown
-    from ..evaluation.held_out_sets import SET_STYLES, styled_set
+    from ..evaluation.held_out_sets import SET_STYLES, item_window, styled_set
     from ..loading import BUNDLED_EDITORS, DEFAULT_EDITOR, bundled_classifier_path
 
     # Checks that need no model first, and the output folder before an evaluation that can take hours.
@@ -135,8 +135,7 @@ def run(args: argparse.Namespace) -> int:
             f"--data {str(args.data)!r} has {len(dataset)} images in split {args.split!r}, none left after "
             f"--skip {args.skip} (try --split all or a smaller --skip)"
         )
-    end = len(dataset) if not args.limit else min(args.skip + args.limit, len(dataset))
-    dataset = Subset(dataset, range(args.skip, end))
+    dataset = item_window(dataset, args.skip, args.limit)
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=False)
     torch.manual_seed(0)
     results = evaluate(

@@ -58,10 +58,16 @@ def styled_set(
     if style == "stored":
         # The stored photos are twice the model's size; E_i must see them at its own (it accepts no other).
         dataset = _PhotosAtSize(dataset, image_size)
-    if limit or skip:
-        end = len(dataset) if not limit else min(skip + limit, len(dataset))
-        dataset = Subset(dataset, range(min(skip, end), end))
-    return dataset
+    return item_window(dataset, skip, limit)
+
+
+def item_window(dataset: Dataset, skip: int = 0, limit: int | None = None) -> Dataset:
+    """Items ``skip`` to ``skip + limit`` of ``dataset`` (to its end without ``limit``); the dataset itself when
+    neither is given."""
+    if not (limit or skip):
+        return dataset
+    end = len(dataset) if not limit else min(skip + limit, len(dataset))  # type: ignore[arg-type]
+    return Subset(dataset, range(min(skip, end), end))
 
 
 class _PhotosAtSize(Dataset):
