@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="The styles whose sketch latents --lambda_style_moments matches to the photos' (default: all).",
     )
     g.add_argument(
+        "--sketch_anchor_styles",
+        nargs="+",
+        choices=choices["sketch_anchor_styles"],
+        help="The styles whose sketch latents --lambda_sketch_anchor holds where the run's starting encoder put them "
+        "(default: all).",
+    )
+    g.add_argument(
         "--freeze_photo_branch",
         action="store_true",
         help="Stage 2 of the sketch-branch schedule (docs/training.md §12): fine-tune only the sketch encoder (and "
@@ -349,6 +356,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         reencode_edits=weights.reencoded_edit > 0,
         anchor_decoder=weights.decoder_anchor > 0,
         reencode_sketch_faces=weights.sketch_reencoded > 0,
+        anchor_sketch_encoder=weights.sketch_anchor > 0,
     )
     discriminator_side = DiscriminatorSide(generator, discriminator)
     opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every)

@@ -267,6 +267,11 @@ class LossWeights:
     # Per drawing style, the sketch latents' mean and variance against the image latents', in squared error
     # (``style_moment_loss``: unbiased where the L1 batch version is mostly noise). 0 = off.
     style_moments: float = 0.0
+    # Stage 2's memory of the styles that already work (not in the paper; "learning without forgetting"): L1 between
+    # the sketch latents E_s(sketch) and those of a frozen copy of the sketch encoder as the stage began, on the
+    # styles ``--sketch_anchor_styles`` names. Matching the latent moments of edge maps moved pencil portraits'
+    # faces away from the photos although their own moments were left alone; this holds them. 0 = off.
+    sketch_anchor: float = 0.0
     # S2F-DEC's "reg" term, as meant: mean |M(z_i, a) - z_i| of the edit, so that M moves a latent no further than
     # the requested edit needs (the official code applies it to a = 0, where it is always exactly 0). 0 = off.
     offset: float = 0.0

@@ -53,6 +53,8 @@ class GeneratorOutputs:
             with ``reencode_sketch_faces``), else ``None``.
         anchor_faces, anchor_targets: the decoder stage with ``anchor_decoder``: [D(z_i), D(z_s)] and the same
             latents through the decoder as the stage began (no autograd), else ``None``.
+        z_sketch_reference: with ``anchor_sketch_encoder``, the sketches through the sketch encoder as the stage
+            began (no autograd) [B, d], else ``None``.
     """
 
     z_image: torch.Tensor
@@ -69,6 +71,7 @@ class GeneratorOutputs:
     z_sketch_reencoded: torch.Tensor | None = None
     anchor_faces: torch.Tensor | None = None
     anchor_targets: torch.Tensor | None = None
+    z_sketch_reference: torch.Tensor | None = None
 
 
 class GeneratorSide(nn.Module):
@@ -95,6 +98,9 @@ class GeneratorSide(nn.Module):
             to read edits its own way.
         reencode_sketch_faces: in stage 2 (``photo_branch_frozen``), also read the faces from sketches back with the
             frozen E_i (``z_sketch_reencoded``, for the ``sketch_reencoded`` term).
+        anchor_sketch_encoder: keep a frozen copy of the sketch encoder as it is now and encode the sketches with it
+            too (``z_sketch_reference``, for the ``sketch_anchor`` term). Made here, before a resume loads the
+            trained weights, so it is always the stage's starting encoder. Not with a frozen sketch encoder.
     """
 
     def __init__(
@@ -108,6 +114,7 @@ class GeneratorSide(nn.Module):
         reencode_edits: bool = False,
         anchor_decoder: bool = False,
         reencode_sketch_faces: bool = False,
+        anchor_sketch_encoder: bool = False,
     ) -> None:
         super().__init__()
         if decoder_only and (editor_only or photo_branch_frozen):
@@ -126,10 +133,15 @@ class GeneratorSide(nn.Module):
             raise ValueError("reading sketch faces back (reencode_sketch_faces) needs stage 2 (photo_branch_frozen)")
         if anchor_decoder and not decoder_only:
             raise ValueError("anchor_decoder belongs to the decoder stage (decoder_only)")
+        if anchor_sketch_encoder and (editor_only or decoder_only):
+            raise ValueError("anchor_sketch_encoder needs a sketch encoder that learns (not editor_only/decoder_only)")
         self.editor_only = editor_only
         self.decoder_only = decoder_only
         # Not a trained network: a frozen copy of the starting decoder (requires_grad off; the optimizers skip it).
         self.reference_decoder = copy.deepcopy(generator.decoder).requires_grad_(False) if anchor_decoder else None
+        self.reference_sketch_encoder = (
+            copy.deepcopy(generator.sketch_encoder).requires_grad_(False) if anchor_sketch_encoder else None
+        )
         self.reencode_edits = reencode_edits
         self.reencode_sketch_faces = reencode_sketch_faces
         self.decode_sketch = decode_sketch or photo_branch_frozen
@@ -153,6 +165,10 @@ class GeneratorSide(nn.Module):
             with torch.no_grad():
                 z_image = self.image_encoder(image)
         z_sketch = self.sketch_encoder(sketch)
+        z_sketch_reference = None
+        if self.reference_sketch_encoder is not None:
+            with torch.no_grad():
+                z_sketch_reference = self.reference_sketch_encoder(sketch)
         editor = self.attribute_mapping
         edited = photo_branch and editor.edits_in_training
         z_image_edited = editor(z_image, shifts) if edited else None
@@ -189,6 +205,7 @@ class GeneratorSide(nn.Module):
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,
             z_sketch_reencoded=z_sketch_reencoded,
+            z_sketch_reference=z_sketch_reference,
         )
 
     def _domain_logits(

@@ -35,6 +35,7 @@ class StepConfig:
             faces D(M(z_i, a)) of any editor; the discriminator's fakes are both (``GeneratorSide`` ``decoder_only``).
         style_moment_styles: the style ids (``sketch_styles.STYLES`` indices) whose latents ``style_moments`` matches;
             ``None``: all. Matching the moments moved the faces of some styles away from the photos (pencil).
+        sketch_anchor_styles: the style ids whose latents ``sketch_anchor`` holds where the stage began; ``None``: all.
     """
 
     weights: L.LossWeights
@@ -44,6 +45,7 @@ class StepConfig:
     editor_only: bool = False
     decoder_only: bool = False
     style_moment_styles: tuple[int, ...] | None = None
+    sketch_anchor_styles: tuple[int, ...] | None = None
 
     def r1_due(self, step: int) -> bool:
         """Whether the discriminator step after ``step`` completed optimizer steps adds the lazy R1 term."""
@@ -81,6 +83,18 @@ def chosen_styles(
         return z_sketch, styles
     keep = torch.isin(styles, torch.tensor(chosen, device=styles.device))
     return z_sketch[keep], styles[keep]
+
+
+def sketch_anchor_loss(
+    z_sketch: torch.Tensor, z_reference: torch.Tensor, styles: torch.Tensor | None, chosen: tuple[int, ...] | None
+) -> torch.Tensor | None:
+    """L1 between the sketch latents [B, d] and the starting encoder's [B, d] over the ``chosen`` styles' items
+    (``None``: all); ``None`` when the batch holds none of them."""
+    both, _ = chosen_styles(torch.cat([z_sketch, z_reference], dim=1), styles, chosen)
+    if both.shape[0] == 0:
+        return None
+    kept, reference = both.split(z_sketch.shape[1], dim=1)
+    return L.latent_alignment_loss(kept, reference)
 
 
 def latent_spread(z_sketch: torch.Tensor, z_image: torch.Tensor) -> dict[str, float]:
@@ -232,6 +246,11 @@ def generator_step(
             z_sketch, styles = chosen_styles(out.z_sketch, batch.get("style"), config.style_moment_styles)
             if z_sketch.shape[0] > 0:
                 terms["style_moments"] = L.style_moment_loss(z_sketch, out.z_image, styles, style_moments)
+        if out.z_sketch_reference is not None and w.sketch_anchor > 0:
+            anchor = sketch_anchor_loss(out.z_sketch, out.z_sketch_reference, batch.get("style"),
+                                        config.sketch_anchor_styles)  # fmt: skip
+            if anchor is not None:
+                terms["sketch_anchor"] = anchor
         if perceptual is not None and w.perceptual > 0 and out.reconstruction is not None:
             with accelerator.autocast():
                 terms["perceptual"] = L.perceptual_loss(out.reconstruction, real, perceptual)

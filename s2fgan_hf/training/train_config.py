@@ -46,6 +46,11 @@ class TrainConfigError(ValueError):
         return self.problem.format(*[(names or {}).get(f, f) for f in self.fields])
 
 
+def _style_ids(styles: tuple[str, ...] | None) -> tuple[int, ...] | None:
+    """Style names -> their ``STYLES`` indices (``None`` stays ``None``: every style)."""
+    return None if styles is None else tuple(STYLES.index(s) for s in styles)
+
+
 @dataclass
 class TrainConfig:
     """The settings of one training run (see ``docs/training.md`` for what each does).
@@ -70,6 +75,7 @@ class TrainConfig:
     sketch_styles: tuple[str, ...] | None = None
     style_weights: tuple[float, ...] | None = None
     style_moment_styles: tuple[str, ...] | None = None  # the styles --lambda_style_moments covers (None: all)
+    sketch_anchor_styles: tuple[str, ...] | None = None  # the styles --lambda_sketch_anchor holds (None: all)
     freeze_photo_branch: bool = False
     train_editor_only: bool = False
     train_decoder_only: bool = False
@@ -125,6 +131,7 @@ class TrainConfig:
             "photo_format": PHOTO_FORMATS,
             "sketch_styles": STYLES,
             "style_moment_styles": STYLES,
+            "sketch_anchor_styles": STYLES,
             "mixed_precision": MIXED_PRECISIONS,
             "d_augment": AUGMENT_KINDS,
             "perceptual_loss": PERCEPTUAL_KINDS,
@@ -132,7 +139,12 @@ class TrainConfig:
         }
 
     def __post_init__(self) -> None:
-        for name in ("sketch_styles", "style_weights", "style_moment_styles"):  # argparse gives lists, JSON too
+        for name in (
+            "sketch_styles",
+            "style_weights",
+            "style_moment_styles",
+            "sketch_anchor_styles",
+        ):  # argparse gives lists, JSON too
             if getattr(self, name) is not None:
                 setattr(self, name, tuple(getattr(self, name)))
         self.loss_weights = dict(self.loss_weights)
@@ -156,10 +168,12 @@ class TrainConfig:
                 raise TrainConfigError([name], f"{{0}} must be >= 1, got {getattr(self, name)}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:  # also refuses nan
             raise TrainConfigError(["max_train_minutes"], f"{{0}} must be > 0, got {self.max_train_minutes}")
-        if self.style_moment_styles is not None and not set(self.style_moment_styles) <= set(self.sketch_styles or ()):
-            raise TrainConfigError(
-                ["style_moment_styles", "sketch_styles"], "{0} must be some of the styles of {1}, which draws them"
-            )
+        for name in ("style_moment_styles", "sketch_anchor_styles"):
+            chosen = getattr(self, name)
+            if chosen is not None and not set(chosen) <= set(self.sketch_styles or ()):
+                raise TrainConfigError(
+                    [name, "sketch_styles"], "{0} must be some of the styles of {1}, which draws them"
+                )
         if self.lr_warmup_steps < 0:
             raise TrainConfigError(
                 ["lr_warmup_steps"], f"{{0}} must be >= 0 (0: no warm-up), got {self.lr_warmup_steps}"
@@ -179,7 +193,7 @@ class TrainConfig:
         if len(stages) > 1:
             raise TrainConfigError(stages, "{0} and {1} are different stages: give one of them")
         sketch_terms = [t for t in ("sketch_l1", "sketch_sem", "sketch_adv", "sketch_fm", "latent_moments",
-                                       "style_moments")
+                                       "style_moments", "sketch_anchor")
                         if self.loss_weights.get(t)]  # fmt: skip
         frozen_sketch_encoder = "train_editor_only" if self.train_editor_only else "train_decoder_only"
         if (self.train_editor_only or self.train_decoder_only) and sketch_terms:
@@ -227,9 +241,8 @@ class TrainConfig:
             photo_branch_frozen=self.freeze_photo_branch,
             editor_only=self.train_editor_only,
             decoder_only=self.train_decoder_only,
-            style_moment_styles=(
-                None if self.style_moment_styles is None else tuple(STYLES.index(s) for s in self.style_moment_styles)
-            ),
+            style_moment_styles=_style_ids(self.style_moment_styles),
+            sketch_anchor_styles=_style_ids(self.sketch_anchor_styles),
         )
 
     def to_dict(self) -> dict[str, Any]:

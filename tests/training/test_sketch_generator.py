@@ -11,7 +11,7 @@ from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf import losses as L
 from s2fgan_hf.data.sketch_styles import STYLES
 from s2fgan_hf.training.modules import GeneratorSide
-from s2fgan_hf.training.steps import chosen_styles
+from s2fgan_hf.training.steps import chosen_styles, sketch_anchor_loss
 from s2fgan_hf.training.train_config import TrainConfig, TrainConfigError
 
 from .test_train_script import assert_unchanged, base_args, weights_moved
@@ -111,6 +111,47 @@ def test_style_moments_cover_only_the_chosen_styles():
     assert chosen_styles(z, styles, None)[0] is z and chosen_styles(z, None, (5,))[0] is z
 
 
+def test_the_sketch_anchor_holds_the_chosen_styles_where_the_stage_began():
+    """``anchor_sketch_encoder``: a frozen copy of E_s as the stage began encodes the sketches too; the
+    ``sketch_anchor`` term is the L1 to it over the chosen styles' items, and only the learning E_s feels it."""
+    with pytest.raises(TrainConfigError, match="sketch_anchor_styles.*sketch_styles"):
+        TrainConfig(train_data_dir="d", sketch_styles=("edges",), sketch_anchor_styles=("pencil",))
+    with pytest.raises(TrainConfigError, match="train_decoder_only.*sketch_anchor"):
+        TrainConfig(train_data_dir="d", train_decoder_only=True, loss_weights={"sketch_anchor": 1.0})
+    config = TrainConfig(train_data_dir="d", sketch_styles=("edges", "pencil"), sketch_anchor_styles=("pencil",))
+    assert config.step_config(L.LossWeights()).sketch_anchor_styles == (STYLES.index("pencil"),)
+    assert L.LossWeights().sketch_anchor == 0.0  # off unless asked for
+
+    torch.manual_seed(0)
+    cfg = S2FGANConfig.from_preset("tiny-32")
+    model = S2FGAN(cfg)
+    with pytest.raises(ValueError, match="anchor_sketch_encoder"):
+        GeneratorSide(model, S2FGANDiscriminator(cfg), decoder_only=True, anchor_sketch_encoder=True)
+    side = GeneratorSide(model, S2FGANDiscriminator(cfg), photo_branch_frozen=True, anchor_sketch_encoder=True)
+    assert not any(p.requires_grad for p in side.reference_sketch_encoder.parameters())
+    image, sketch, shifts = (
+        torch.rand(4, 3, 32, 32) * 2 - 1,
+        torch.rand(4, 1, 32, 32),
+        torch.zeros(4, cfg.num_attributes),
+    )
+    out = side(image, sketch, shifts)
+    assert torch.allclose(out.z_sketch, out.z_sketch_reference)  # the same encoder at the start
+    with torch.no_grad():  # a training step moves E_s; the reference stays where the stage began
+        for p in side.sketch_encoder.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    out = side(image, sketch, shifts)
+    assert not torch.allclose(out.z_sketch, out.z_sketch_reference)
+    styles = torch.tensor([0, 2, 2, 1])
+    loss = sketch_anchor_loss(out.z_sketch, out.z_sketch_reference, styles, (2,))
+    expected = (out.z_sketch[1:3] - out.z_sketch_reference[1:3]).abs().mean()
+    assert torch.allclose(loss, expected)
+    loss.backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in side.sketch_encoder.parameters())
+    assert all(p.grad is None for p in side.reference_sketch_encoder.parameters())
+    assert sketch_anchor_loss(out.z_sketch, out.z_sketch_reference, styles, (5,)) is None  # none in the batch
+    assert GeneratorSide(model, S2FGANDiscriminator(cfg))(image, sketch, shifts).z_sketch_reference is None
+
+
 def test_sketch_faces_meet_the_discriminator(prepared_dir, tmp_path, run_training, capfd):
     argv = base_args(prepared_dir, tmp_path / "run", 2) + [
         "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2", "--lambda_latent_moments", "2",
@@ -132,11 +173,12 @@ def test_stage_two_trains_the_sketch_encoder_on_drawing_styles_only(prepared_dir
         "--freeze_photo_branch", "--lambda_sketch_adv", "1", "--lambda_sketch_fm", "2",
         "--lambda_latent_moments", "2", "--lambda_sketch_sem", "1", "--lambda_sketch_reencoded", "1",
         "--lambda_style_moments", "5", "--style_moment_styles", "edges", "clean",
+        "--lambda_sketch_anchor", "2", "--sketch_anchor_styles", "edges", "pencil", "clean",
         "--checkpointing_steps", "0",
     ]  # fmt: skip
     result = run_training(argv)
     rows = [json.loads(line) for line in (tmp_path / "stage2" / "metrics.jsonl").read_text().splitlines()]
-    for key in ("g_sketch_reencoded", "g_style_moments"):
+    for key in ("g_sketch_reencoded", "g_style_moments", "g_sketch_anchor"):
         assert rows[-1][key] == rows[-1][key]  # logged, not NaN
     tuned = result["generator"]
     assert tuned.config.sketch_normalization == "grey"
