@@ -10,8 +10,8 @@ weights from the same trajectory (same start, same frozen networks) lies in the 
 out, as stochastic weight averaging does (Izmailov et al. 2018).
 
 Takes ``RUN/checkpoint-N/generator_ema`` for every N in ``[first, last]`` (``--steps``) found in ``RUN``, checks that
-all share one config and that the weights that did not train in the run (``--require-equal``, default: everything
-but the sketch encoder, as in a stage-2 run) are equal, averages the rest in float64, and writes a float32
+all share one config and that the weights that did not train in the run (all but ``--trained``, default: the sketch
+encoder alone, as in a stage-2 run) are equal, averages the rest in float64, and writes a float32
 ``save_pretrained`` folder, plus ``OUTPUT/../discriminator`` copied from the last checkpoint (the discriminator is
 not averaged: it is only a starting point for further training).
 """

@@ -75,14 +75,19 @@ def sample_attribute_shifts(
     return (dense * mask * edited).to(device)
 
 
+def _style_mask(styles: torch.Tensor | None, chosen: tuple[int, ...] | None) -> torch.Tensor | None:
+    """[B] bool: the items whose style id is one of ``chosen``; ``None`` (every item) without either."""
+    if chosen is None or styles is None:
+        return None
+    return torch.isin(styles, torch.tensor(chosen, device=styles.device))
+
+
 def chosen_styles(
     z_sketch: torch.Tensor, styles: torch.Tensor | None, chosen: tuple[int, ...] | None
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The sketch latents [B, d] (and their style ids [B]) of the ``chosen`` style ids only; all with ``None``."""
-    if chosen is None or styles is None:
-        return z_sketch, styles
-    keep = torch.isin(styles, torch.tensor(chosen, device=styles.device))
-    return z_sketch[keep], styles[keep]
+    keep = _style_mask(styles, chosen)
+    return (z_sketch, styles) if keep is None else (z_sketch[keep], styles[keep])
 
 
 def sketch_anchor_loss(
@@ -90,11 +95,10 @@ def sketch_anchor_loss(
 ) -> torch.Tensor | None:
     """L1 between the sketch latents [B, d] and the starting encoder's [B, d] over the ``chosen`` styles' items
     (``None``: all); ``None`` when the batch holds none of them."""
-    both, _ = chosen_styles(torch.cat([z_sketch, z_reference], dim=1), styles, chosen)
-    if both.shape[0] == 0:
-        return None
-    kept, reference = both.split(z_sketch.shape[1], dim=1)
-    return L.latent_alignment_loss(kept, reference)
+    keep = _style_mask(styles, chosen)
+    if keep is not None:
+        z_sketch, z_reference = z_sketch[keep], z_reference[keep]
+    return L.latent_alignment_loss(z_sketch, z_reference) if z_sketch.shape[0] > 0 else None
 
 
 def latent_spread(z_sketch: torch.Tensor, z_image: torch.Tensor) -> dict[str, float]:
