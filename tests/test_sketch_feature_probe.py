@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig
@@ -35,3 +37,18 @@ def test_the_readout_separates_what_is_separable_and_not_noise() -> None:
     signal_test[:, 0] += 3 * (2 * y_test - 1)
     assert probe.linear_readout_auc(signal_train, y_train, signal_test, y_test, 1e-2) > 0.97
     assert abs(probe.linear_readout_auc(noise_train, y_train, noise_test, y_test, 1e-2) - 0.5) < 0.12
+
+
+def test_head_steps_train_the_trunk_and_leave_the_heads(tmp_path) -> None:
+    from s2fgan_hf.data.prepare import prepare_dataset
+
+    data = tmp_path / "prepared"
+    prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", data, "celeba", size=64, progress=False)
+    torch.manual_seed(0)
+    encoder = S2FGAN(S2FGANConfig.from_preset("tiny-32")).sketch_encoder
+    before = {name: p.detach().clone() for name, p in encoder.named_parameters()}
+    probe.train_trunk_for(encoder, data, 32, "Male", steps=3, lr=1e-3)
+    moved = {name for name, p in encoder.named_parameters() if not torch.equal(p, before[name])}
+    assert any(name.startswith("stages.") for name in moved)
+    assert not any(name.startswith(("heads.", "refine.")) for name in moved)
+    assert not encoder.training

@@ -40,9 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--styles",
         nargs="+",
         default=None,
-        help="also compare both branches on the test split drawn in these styles (stored, edges, marker, pencil, "
-        "sparse, shaded, clean): sharpness, Fréchet distance, fidelity AUCs (needs --data prepared at 2x the "
-        "model size)",
+        help="also compare both branches on --split (the test split unless told) drawn in these styles (stored, "
+        "edges, marker, pencil, sparse, shaded, clean): sharpness, Fréchet distance, fidelity AUCs (needs --data "
+        "prepared at 2x the model size)",
     )
     p.add_argument("--slider-style", default="stored", help="sketch style of the slider evaluation (default: stored)")
     p.add_argument("--drawings", type=Path, default=None, help="a folder of real drawings to compare branches on")
