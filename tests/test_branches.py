@@ -137,16 +137,19 @@ def test_evaluate_cli_compares_branches_per_style(tmp_path):
     assert set(branches) == {"stored", "edges", "sparse", "drawings"}
     for name in ("grid_edges.png", "grid_drawings.png", "grid_freehand.png", "sweep.png", "branches.md"):
         assert (out / name).is_file()
-    assert "--styles stored edges sparse" in json.loads((out / "results.json").read_text())["command"]
+    command = json.loads((out / "results.json").read_text())["command"]
+    assert "--styles stored edges sparse" in command and "--precision" not in command  # fp32, the default
     code = main(
         [
             "evaluate", "--model", str(tmp_path / "model"), "--classifier", str(tmp_path / "classifier"),
             "--data", str(data), "--split", "all", "--skip", "4", "--limit", "6", "--batch-size", "3",
             "--strengths", "2", "--attributes", "Smiling", "--styles", "edges", "-o", str(tmp_path / "later"),
+            "--precision", "bf16",
         ]
     )  # fmt: skip
     later = json.loads((tmp_path / "later" / "branches.json").read_text())
     rows = (data / "metadata.jsonl").read_text().splitlines()
     assert code == 0 and later["edges"]["num_images"] == min(6, len(rows) - 4)
-    assert "--skip 4 --limit 6" in json.loads((tmp_path / "later" / "results.json").read_text())["command"]
+    later_command = json.loads((tmp_path / "later" / "results.json").read_text())["command"]
+    assert "--skip 4 --limit 6" in later_command and "--precision bf16" in later_command
     assert main(["evaluate", "--model", str(tmp_path / "model"), "--data", str(data), "--skip", "-1"]) != 0

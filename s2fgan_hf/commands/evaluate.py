@@ -24,6 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, required=True, help="a folder written by `s2fgan prepare-data`")
     p.add_argument("--split", default="test", help="split of the folder to use: train, test or all (default: test)")
     p.add_argument("--classifier", default=None, help="AttributeClassifier folder or Hub id (default: bundled)")
+    p.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "auto"),
+        default="fp32",
+        help="number format of the model while it is measured (default fp32, so that figures agree across machines: "
+        "'auto' computes in bf16 on CPUs with AVX512-BF16 and moves the Fréchet distances by up to half a point)",
+    )
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     p.add_argument(
         "--skip",
@@ -66,6 +73,8 @@ def command_line(args: argparse.Namespace) -> str:
         if value is not None:
             parts += [flag, str(value)]
     parts += ["--split", args.split]
+    if args.precision != "fp32":
+        parts += ["--precision", args.precision]
     if args.skip:
         parts += ["--skip", str(args.skip)]
     if args.limit:
@@ -116,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("no attribute classifier given and none is bundled; pass --classifier")
     writable_folder(args.output, "-o")
     model = load_model_checked(args.model, args.device, editor=args.editor)
+    model.set_inference_precision(args.precision)
     try:
         classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)
     except (OSError, ValueError) as error:
