@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--strengths", type=float, nargs="+", default=[0.0, 2.0, 3.0, 4.0])
     args = p.parse_args(argv)
     torch.manual_seed(0)
-    model = S2FGAN.from_pretrained(args.model).eval()
+    # fp32 as in `s2fgan evaluate`: "auto" would compute in bf16 on CPUs with AVX512-BF16 and shift the figures.
+    model = S2FGAN.from_pretrained(args.model).eval().set_inference_precision("fp32")
     names = list(model.attribute_names)
     directions = model.attribute_directions.directions()  # [d, n] unit columns w
     size = model.config.image_size

@@ -20,8 +20,8 @@ The first two corrections use the test photos' own statistics, so they bound wha
 moments per style could gain (docs/training.md §12, ``--lambda_style_moments``); they are not an inference method.
 The last one shows how much of that bound is reachable: the sketch encoder fits the training drawings better than
 held-out ones, so their offset is smaller (on the shipped model: stored 0.67 against 0.86 held out), and moving the
-held-out latents by it reaches a fraction of the bound (stored FD 73.0 -> 70.6 against 63.6 with the held-out mean,
-edges 67.7 -> 67.3 against 61.3; docs/checkpoint/training.md, "What limits the remaining bars").
+held-out latents by it reaches a fraction of the bound at best (stored FD 72.9 -> 71.3 against 63.8 with the held-out
+mean, edges 67.6 -> 67.9 against 62.1; docs/checkpoint/training.md, "What limits the remaining bars").
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--train", type=int, default=1500, help="training photos for the training offset")
     args = p.parse_args(argv)
-    model = S2FGAN.from_pretrained(args.model).eval()
+    # fp32 as in `s2fgan evaluate`: "auto" would compute in bf16 on CPUs with AVX512-BF16 and shift the figures.
+    model = S2FGAN.from_pretrained(args.model).eval().set_inference_precision("fp32")
     classifier = AttributeClassifier.from_pretrained(bundled_classifier_path()).eval()
     male = classifier.select(["Male"])[0]
     size = model.config.image_size
