@@ -44,11 +44,11 @@ L2_STRENGTHS = (1e-3, 1e-2, 1e-1)
 def encoder_levels(encoder: SketchEncoder, sketch: torch.Tensor) -> dict[str, torch.Tensor]:
     """The pooled activations of ``encoder`` on ``sketch`` [B, 1, H, W]: ``stage<k>`` [B, 4 C_k], ``heads`` (the
     heads' outputs side by side) and ``z`` [B, d], computed as ``LatentEncoder.forward`` computes them."""
-    outputs = _stage_outputs(encoder, sketch)
+    outputs = encoder.stage_features(encoder.binarize(sketch))
     levels = {f"stage{k}": F.adaptive_avg_pool2d(x, 2).flatten(1) for k, x in enumerate(outputs)}
     heads = [head(x) for head, x in zip(encoder.heads, outputs)]
     levels["heads"] = torch.cat(heads, 1)
-    levels["z"] = encoder.refine(encoder.norm(sum(heads) / len(heads)))
+    levels["z"] = encoder.latent_from_heads(heads)
     return levels
 
 
@@ -95,10 +95,7 @@ def train_trunk_for(encoder: SketchEncoder, data: Path, size: int, attribute: st
         sketch_styles=SketchStyleSampler(size, STYLES),
         augment=True,
     )
-    with torch.no_grad():
-        probe_input = torch.ones(1, 1, encoder.input_size, encoder.input_size)
-        widths = [w.shape[1] for w in _stage_outputs(encoder, probe_input)]
-    head = torch.nn.Linear(sum(widths), 1)
+    head = torch.nn.Linear(sum(encoder.stage_channels), 1)
     optimizer = torch.optim.Adam(
         [{"params": encoder.parameters(), "betas": (0.0, 0.99)}, {"params": head.parameters(), "lr": 1e-3}], lr=lr
     )
@@ -106,7 +103,8 @@ def train_trunk_for(encoder: SketchEncoder, data: Path, size: int, attribute: st
     loader = DataLoader(dataset, batch_size=16, shuffle=True, num_workers=1)
     batches = (batch for _ in range(steps) for batch in loader)  # as many epochs as the steps need
     for step, batch in zip(range(steps), batches):
-        pooled = torch.cat([x.mean((2, 3)) for x in _stage_outputs(encoder, batch["sketch"])], 1)
+        features = encoder.stage_features(encoder.binarize(batch["sketch"]))
+        pooled = torch.cat([x.mean((2, 3)) for x in features], 1)
         loss = F.binary_cross_entropy_with_logits(head(pooled).squeeze(1), batch["attributes"][:, 0])
         optimizer.zero_grad()
         loss.backward()
@@ -114,15 +112,6 @@ def train_trunk_for(encoder: SketchEncoder, data: Path, size: int, attribute: st
         if step % 100 == 0 or step == steps - 1:
             print(f"head step {step}: BCE {loss.item():.3f}", flush=True)
     encoder.eval()
-
-
-def _stage_outputs(encoder: SketchEncoder, sketch: torch.Tensor) -> list[torch.Tensor]:
-    x = encoder.stem(encoder.binarize(sketch))
-    outputs = []
-    for stage in encoder.stages:
-        x = stage(x)
-        outputs.append(x)
-    return outputs
 
 
 def main(argv: list[str] | None = None) -> None:

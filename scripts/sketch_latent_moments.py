@@ -47,12 +47,10 @@ def _decode(model: S2FGAN, z: torch.Tensor, batch_size: int) -> torch.Tensor:
     return torch.cat([model.decode(z[k : k + batch_size]).clamp(-1, 1) for k in range(0, len(z), batch_size)])
 
 
-def _latents(
-    model: S2FGAN, data, args: argparse.Namespace
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def _latents(model: S2FGAN, data, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """z_s, z_i, the photos and their Male labels of a styled set."""
     z_s, z_i, photos, labels = [], [], [], []
-    for batch in DataLoader(data, batch_size=args.batch_size):
+    for batch in DataLoader(data, batch_size=batch_size):
         z_s.append(model.encode_sketch(batch["sketch"]))
         z_i.append(model.encode_image(batch["image"]))
         photos.append(batch["image"])
@@ -78,10 +76,10 @@ def main(argv: list[str] | None = None) -> None:
     print("| style | latents | FD | FD mean term | Male AUC | called Male |")
     print("|---|---|---|---|---|---|")
     for style in args.styles:
-        zs, zi, photos, y = _latents(model, styled_set(args.data, style, size, ["Male"], limit=args.limit), args)
-        train_zs, train_zi, _, _ = _latents(
-            model, styled_set(args.data, style, size, ["Male"], split="train", limit=args.train), args
-        )
+        held_out = styled_set(args.data, style, size, ["Male"], limit=args.limit)
+        zs, zi, photos, y = _latents(model, held_out, args.batch_size)
+        training = styled_set(args.data, style, size, ["Male"], split="train", limit=args.train)
+        train_zs, train_zi, _, _ = _latents(model, training, args.batch_size)
         real = classifier.features(photos)
         print(
             f"<!-- {style}: |mean(z_s) - mean(z_i)| = {float((zs.mean(0) - zi.mean(0)).norm()):.3f}, per-dimension "

@@ -54,10 +54,11 @@ class LatentEncoder(nn.Module):
         num_stages = input_size.bit_length() - 3  # input_size / 2**num_stages == 4
         blur = config.blur_kernel
         self.stem = ConvLayer(in_channels, base_channels, 1, blur_kernel=blur)
-        stages, heads = [], []
+        stages, heads, widths = [], [], []
         channels = base_channels
         for _ in range(num_stages):
             out_channels = min(channels * 2, config.encoder_max_channels)
+            widths.append(out_channels)
             stages.append(
                 nn.Sequential(
                     ResBlock(channels, out_channels, downsample=True, blur_kernel=blur),
@@ -68,6 +69,7 @@ class LatentEncoder(nn.Module):
             channels = out_channels
         self.stages = nn.ModuleList(stages)
         self.heads = nn.ModuleList(heads)
+        self.stage_channels: tuple[int, ...] = tuple(widths)  # channels of each stage's output
         self.norm = PixelNorm()
         self.refine = nn.Sequential(
             *[
@@ -76,15 +78,21 @@ class LatentEncoder(nn.Module):
             ]
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def stage_features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The ResNet pyramid: each stage's output [B, stage_channels[k], H / 2^(k+1), W / 2^(k+1)]."""
         x = self.stem(x)
-        summed = None
-        for stage, head in zip(self.stages, self.heads):
+        features = []
+        for stage in self.stages:
             x = stage(x)
-            h = head(x)  # [B, latent_dim]
-            summed = h if summed is None else summed + h
-        z = self.norm(summed / len(self.stages))
-        return self.refine(z)  # [B, latent_dim]; post-activation, like the official encoder
+            features.append(x)
+        return features
+
+    def latent_from_heads(self, heads: list[torch.Tensor]) -> torch.Tensor:
+        """The heads' outputs (each [B, latent_dim]) -> z: their mean, pixel-normalised, then refined."""
+        return self.refine(self.norm(sum(heads) / len(heads)))  # post-activation, like the official encoder
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.latent_from_heads([head(f) for head, f in zip(self.heads, self.stage_features(x))])
 
 
 class SketchEncoder(LatentEncoder):
