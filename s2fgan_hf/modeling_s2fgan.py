@@ -30,6 +30,7 @@ from .image_processing import (
     sketch_batch_to_tensor,
     sketch_to_tensor,
 )
+from .latent_refinement import RefinementSettings, refine_latent
 from .looks import LOOK_SIZE, Look, LookFit, default_look_prior, fit_look, look_statistics
 from .networks import AttributeDirections, Decoder, ImageEncoder, SketchEncoder, build_editor
 
@@ -72,6 +73,9 @@ class S2FGAN(
         self.decoder = Decoder(c)
         self._precision = "auto"
         self._channels_last = True
+        # (critic, settings) of ``set_refinement``; a tuple, so that the critic is not registered as a submodule and
+        # never saved with these weights.
+        self._refinement: tuple[nn.Module, RefinementSettings] | None = None
 
     # ------------------------------------------------------------------------------------------------
     # Properties
@@ -126,6 +130,26 @@ class S2FGAN(
         if device.type == "cpu" and torch.backends.mkldnn.is_available():
             return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
         return torch.float32
+
+    def set_refinement(self, critic: nn.Module | None, settings: RefinementSettings | None = None) -> S2FGAN:
+        """Refine every sketch latent with the image discriminator ``critic`` (``latent_refinement``), or stop
+        (``critic=None``). Opt-in: the critic is the checkpoint's ``discriminator/`` folder
+        (``S2FGANDiscriminator.from_pretrained_subfolder``; its ``image_discriminator`` is used), moved to this model's
+        device; it is not saved by ``save_pretrained``. ``encode_sketch`` and everything built on it (``generate``,
+        the evaluation) then return refined latents, computed in fp32."""
+        if critic is None:
+            self._refinement = None
+            return self
+        critic = getattr(critic, "image_discriminator", critic)
+        if not isinstance(critic, nn.Module):
+            raise TypeError(f"critic must be an image discriminator module, got {type(critic).__name__}")
+        self._refinement = (critic.to(self.device).eval(), settings or RefinementSettings())
+        return self
+
+    @property
+    def refinement(self) -> RefinementSettings | None:
+        """The settings of the refinement ``set_refinement`` turned on, or ``None``."""
+        return None if self._refinement is None else self._refinement[1]
 
     def _fast(self, x: torch.Tensor) -> torch.Tensor:
         """Cast an input to the inference dtype/layout (the inference API always runs without autograd)."""
@@ -195,7 +219,12 @@ class S2FGAN(
     @torch.no_grad()
     def encode_sketch(self, sketch: SketchInput | Sequence[SketchInput] | torch.Tensor) -> torch.Tensor:
         """Sketch(es) -> latents [B, latent_dim]. Any accepted input kind; see ``prepare_sketches``."""
-        return self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
+        latent = self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
+        if self._refinement is not None:
+            critic, settings = self._refinement
+            directions = self.attribute_directions.directions()
+            latent = refine_latent(self.decoder, critic, directions, latent, settings)
+        return latent
 
     @torch.no_grad()
     def encode_image(self, image: torch.Tensor | Image.Image | Sequence[Any]) -> torch.Tensor:

@@ -106,3 +106,10 @@ def test_gpu_session_script_is_valid_bash_and_refuses_without_cuda(tmp_path):
     done = subprocess.run(["bash", str(script), str(tmp_path / "out")], env=env, capture_output=True, text=True)
     assert done.returncode == 1
     assert "no CUDA device" in done.stderr
+
+
+def test_refinement_bench_reports_latency_per_step_count():
+    report = run_json("bench/bench_refinement.py", "--preset", "tiny-32", "--steps", "0", "2", "--repeats", "1")
+    assert set(report["steps"]) == {"0", "2"}
+    for figures in report["steps"].values():
+        assert figures["encode_sketch"]["p50_ms"] > 0 and figures["sketch_to_face"]["p50_ms"] > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from s2fgan_hf import S2FGAN, S2FGANConfig
@@ -225,3 +226,33 @@ def test_the_browser_driver_asks_again_when_the_server_resets_a_connection():
         _fetch(Page(["404 not found"]), "http://x/file.png")
     with pytest.raises(RuntimeError, match="ECONNRESET"):
         _fetch(Page(["read ECONNRESET"] * 3), "http://x/file.png")
+
+
+def test_the_app_refines_with_each_checkpoints_discriminator(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import s2fgan_hf.loading as loading
+    from s2fgan_hf import S2FGANDiscriminator
+
+    dis, dec = save_tiny_model(tmp_path / "dis"), save_tiny_model(tmp_path / "dec", "dec")
+    monkeypatch.delenv("S2FGAN_MODEL", raising=False)
+    monkeypatch.setattr(loading, "_bundled", {"default": dis, "dec": dec}.get)
+    with pytest.raises(OSError):  # neither folder has a discriminator yet
+        load_app_models(refine_steps=3)
+    for folder, seed in ((dis, 1), (dec, 2)):
+        torch.manual_seed(seed)
+        config = S2FGAN.from_pretrained(folder).config
+        S2FGANDiscriminator(config).save_pretrained(folder / "discriminator")
+    plain, _ = load_app_models()
+    refined, _ = load_app_models(refine_steps=3)
+    assert all(m.refinement is None for m in plain.values())
+    assert [m.refinement.steps for m in refined.values()] == [3, 3]
+    critics = [m._refinement[0] for m in refined.values()]
+    assert not torch.equal(*(next(c.parameters()) for c in critics))  # each editor with its own discriminator
+    strokes = np.zeros((64, 64), dtype=bool)
+    strokes[20:44, 30] = strokes[30, 16:48] = True
+    face = FaceEditor(plain["dis"]).render(strokes).face
+    assert np.asarray(FaceEditor(refined["dis"]).render(strokes).face).tolist() != np.asarray(face).tolist()
+    with pytest.raises(ValueError, match="refine_steps"):
+        load_app_models(refine_steps=-1)
+    monkeypatch.setattr(loading, "_bundled", lambda name: None)  # nothing bundled: the random fallback
+    models, warning = load_app_models(refine_steps=3)
+    assert warning and all(m.refinement is None for m in models.values())

@@ -22,7 +22,9 @@ from PIL import Image
 
 from ..config import S2FGANConfig
 from ..image_processing import crop_and_resize, pil_to_unit_tensor, signed_batch_to_pils, sketch_to_tensor
-from ..loading import BUNDLED_EDITORS, MODEL_ENV, bundled_editors, editor_label, load_model
+from ..latent_refinement import RefinementSettings
+from ..loading import BUNDLED_EDITORS, MODEL_ENV, bundled_editors, editor_label, load_model, resolve_model_source
+from ..modeling_discriminator import S2FGANDiscriminator
 from ..modeling_s2fgan import S2FGAN
 from .canvas import Framing, SketchError, check_strokes, mask_to_image, reframe
 
@@ -54,7 +56,7 @@ def load_app_model(model: str | os.PathLike | None = None) -> tuple[S2FGAN, str 
 
 
 def load_app_models(
-    model: str | os.PathLike | None = None, dec_model: str | os.PathLike | None = None
+    model: str | os.PathLike | None = None, dec_model: str | os.PathLike | None = None, refine_steps: int = 0
 ) -> tuple[dict[str, S2FGAN], str | None]:
     """The app's models by editor (``{"dis": ..., "dec": ...}``, S2F-DIS first) and a warning to show, if any.
 
@@ -62,13 +64,30 @@ def load_app_models(
     and ``dec_model`` an S2F-DEC one (a ``ValueError`` otherwise). Without it, no ``model`` and no ``$S2FGAN_MODEL``
     mean every bundled editor (S2F-DIS, and S2F-DEC where this build ships it); a given model is the only one,
     under its own ``config.variant``. The random fallback of ``load_app_model`` is the only model too.
+
+    ``refine_steps`` > 0 turns on the discriminator-guided refinement of sketch latents (``S2FGAN.set_refinement``)
+    for every model, each with its own checkpoint's ``discriminator/`` (an ``OSError`` when one has none); the random
+    fallback has no discriminator and stays unrefined.
     """
+    if refine_steps < 0:
+        raise ValueError(f"refine_steps must be at least 0, got {refine_steps}")
     if dec_model:
-        return {"dis": load_model(model, editor="dis"), "dec": load_model(dec_model, editor="dec")}, None
-    first, warning = load_app_model(model)
-    models = {first.config.variant: first}
-    if warning is None and not model and not os.environ.get(MODEL_ENV):
-        models.update({name: load_model(editor=name) for name in bundled_editors() if name not in models})
+        models = {"dis": load_model(model, editor="dis"), "dec": load_model(dec_model, editor="dec")}
+        sources: dict[str, str | None] = {"dis": resolve_model_source(model, "dis"), "dec": os.fspath(dec_model)}
+        warning = None
+    else:
+        first, warning = load_app_model(model)
+        models = {first.config.variant: first}
+        sources = {first.config.variant: None if warning else resolve_model_source(model)}
+        if warning is None and not model and not os.environ.get(MODEL_ENV):
+            for name in bundled_editors():
+                if name not in models:
+                    models[name], sources[name] = load_model(editor=name), resolve_model_source(editor=name)
+    for name, loaded in models.items():
+        source = sources[name]
+        if refine_steps and source is not None:
+            critic = S2FGANDiscriminator.from_pretrained_subfolder(source)
+            loaded.set_refinement(critic, RefinementSettings(steps=refine_steps))
     return models, warning
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 from .inputs import (
     InputError,
     add_model_arguments,
+    add_refinement_argument,
     check_device,
     check_input_folder,
+    enable_refinement_checked,
     load_model_checked,
     one_line,
     writable_folder,
@@ -31,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="number format of the model while it is measured (default fp32, so that figures agree across machines: "
         "'auto' computes in bf16 on CPUs with AVX512-BF16 and moves the Fréchet distances by up to half a point)",
     )
+    add_refinement_argument(p)
     p.add_argument("--limit", type=int, default=None, help="evaluate only the first N images")
     p.add_argument(
         "--skip",
@@ -75,6 +78,8 @@ def command_line(args: argparse.Namespace) -> str:
     parts += ["--split", args.split]
     if args.precision != "fp32":
         parts += ["--precision", args.precision]
+    if args.refine_steps:
+        parts += ["--refine-steps", str(args.refine_steps)]
     if args.skip:
         parts += ["--skip", str(args.skip)]
     if args.limit:
@@ -118,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--limit must be at least 1, got {args.limit}")
     if args.skip < 0:
         raise InputError(f"--skip must be at least 0, got {args.skip}")
+    if args.refine_steps < 0:
+        raise InputError(f"--refine-steps must be at least 0, got {args.refine_steps}")
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     classifier_source = args.classifier or bundled_classifier_path()
@@ -126,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     writable_folder(args.output, "-o")
     model = load_model_checked(args.model, args.device, editor=args.editor)
     model.set_inference_precision(args.precision)
+    enable_refinement_checked(model, args.model, args.refine_steps, args.editor)
     try:
         classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)
     except (OSError, ValueError) as error:

@@ -11,8 +11,10 @@ from pathlib import Path
 from .inputs import (
     InputError,
     add_model_arguments,
+    add_refinement_argument,
     check_device,
     check_input_files,
+    enable_refinement_checked,
     load_model_checked,
     writable_folder,
 )
@@ -55,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "face photo that lends its look; the lines still follow the sketch",
     )
     add_model_arguments(p, "local folder or Hub id")
+    add_refinement_argument(p)
     p.add_argument(
         "-o",
         "--output",
@@ -99,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
     targets = output_paths(args.sketches, args.output)
     check_device(args.device)
     writable_folder(targets[0].parent, "-o")
+    if args.refine_steps < 0:
+        raise InputError(f"--refine-steps must be at least 0, got {args.refine_steps}")
     model = load_model_checked(args.model, args.device, editor=args.editor)
+    enable_refinement_checked(model, args.model, args.refine_steps, args.editor)
     attributes = dict(args.attr)
     try:
         model.attribute_vector(attributes)

@@ -1,0 +1,144 @@
+"""Discriminator-guided refinement of sketch latents: what it moves, what it holds, and its opt-in paths."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from s2fgan_hf import S2FGAN, S2FGANDiscriminator
+from s2fgan_hf.commands import main
+from s2fgan_hf.latent_refinement import RefinementSettings, refine_latent
+from tests.app_helpers import save_tiny_model
+
+
+@pytest.fixture
+def critic(tiny_model: S2FGAN) -> S2FGANDiscriminator:
+    torch.manual_seed(2)
+    return S2FGANDiscriminator(tiny_model.config).eval()
+
+
+def _realness(model: S2FGAN, critic: S2FGANDiscriminator, z: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return critic(model.decoder(z)).flatten()
+
+
+def test_settings_refuse_what_cannot_run():
+    for bad in ({"steps": -1}, {"learning_rate": 0.0}, {"latent_weight": -1.0}, {"attribute_weight": float("nan")},
+                {"low_frequency_pool": 0}):  # fmt: skip
+        with pytest.raises(ValueError, match="refinement"):
+            RefinementSettings(**bad)
+
+
+def test_zero_steps_is_the_encoders_latent(tiny_model, critic):
+    z = torch.randn(3, tiny_model.config.latent_dim)
+    directions = tiny_model.attribute_directions.directions()
+    assert torch.equal(refine_latent(tiny_model.decoder, critic, directions, z, RefinementSettings(steps=0)), z)
+
+
+def test_refinement_raises_realness_and_leaves_the_networks_alone(tiny_model, critic):
+    torch.manual_seed(0)
+    z = torch.randn(4, tiny_model.config.latent_dim)
+    before = {k: v.clone() for k, v in [*tiny_model.state_dict().items(), *critic.state_dict().items()]}
+    free = RefinementSettings(steps=8, learning_rate=0.05, latent_weight=0, attribute_weight=0, low_frequency_weight=0)
+    refined = refine_latent(tiny_model.decoder, critic, tiny_model.attribute_directions.directions(), z, free)
+    assert not refined.requires_grad and refined.dtype == torch.float32
+    assert (_realness(tiny_model, critic, refined) > _realness(tiny_model, critic, z)).all()
+    after = dict([*tiny_model.state_dict().items(), *critic.state_dict().items()])
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert all(p.requires_grad for p in [*tiny_model.parameters(), *critic.parameters()])
+
+
+def test_each_latent_is_refined_as_if_alone(tiny_model, critic):
+    torch.manual_seed(0)
+    z = torch.randn(3, tiny_model.config.latent_dim)
+    directions = tiny_model.attribute_directions.directions()
+    settings = RefinementSettings(steps=4)
+    together = refine_latent(tiny_model.decoder, critic, directions, z, settings)
+    decoder = tiny_model.decoder
+    alone = torch.cat([refine_latent(decoder, critic, directions, z[i : i + 1], settings) for i in range(3)])
+    torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-5)
+
+
+def test_the_holding_terms_hold(tiny_model, critic):
+    """The attribute term keeps C's scores; the trust region keeps the latent near the encoder's."""
+    torch.manual_seed(0)
+    z = torch.randn(4, tiny_model.config.latent_dim)
+    directions = tiny_model.attribute_directions.directions().detach()
+
+    def moved(**weights: float) -> tuple[float, float]:
+        settings = RefinementSettings(steps=10, learning_rate=0.05, **weights)
+        refined = refine_latent(tiny_model.decoder, critic, directions, z, settings)
+        return float((refined - z).norm(dim=1).mean()), float(((refined - z) @ directions).abs().mean())
+
+    free_move, free_scores = moved(latent_weight=0, attribute_weight=0, low_frequency_weight=0)
+    _, held_scores = moved(latent_weight=0, attribute_weight=100, low_frequency_weight=0)
+    trust_move, _ = moved(latent_weight=50, attribute_weight=0, low_frequency_weight=0)
+    assert held_scores < 0.5 * free_scores
+    assert trust_move < 0.5 * free_move
+
+
+def test_the_model_refines_when_told_and_never_saves_the_critic(tiny_model, critic, stroke_sketch, tmp_path):
+    plain = tiny_model.encode_sketch(stroke_sketch)
+    assert tiny_model.refinement is None
+    tiny_model.set_refinement(critic, RefinementSettings(steps=3))
+    assert tiny_model.refinement == RefinementSettings(steps=3)
+    refined = tiny_model.encode_sketch(stroke_sketch)
+    assert not torch.equal(refined, plain)
+    expected = refine_latent(
+        tiny_model.decoder, critic.image_discriminator, tiny_model.attribute_directions.directions(), plain,
+        RefinementSettings(steps=3),
+    )  # fmt: skip
+    torch.testing.assert_close(refined, expected)
+    with torch.inference_mode():  # the app encodes under inference mode, where autograd cannot run
+        torch.testing.assert_close(tiny_model.encode_sketch(stroke_sketch), refined)
+    tiny_model.save_pretrained(tmp_path / "saved")
+    assert set(S2FGAN.from_pretrained(tmp_path / "saved").state_dict()) == set(tiny_model.state_dict())
+    assert not any("discriminator" in k for k in tiny_model.state_dict())
+    tiny_model.set_refinement(None)
+    assert torch.equal(tiny_model.encode_sketch(stroke_sketch), plain)
+    with pytest.raises(TypeError, match="image discriminator"):
+        tiny_model.set_refinement("discriminator")  # type: ignore[arg-type]
+
+
+def _sketch_file(tmp_path):
+    arr = np.full((64, 64), 255, dtype=np.uint8)
+    arr[20, 5:60] = 0
+    arr[5:60, 30] = 0
+    path = tmp_path / "sketch.png"
+    Image.fromarray(arr).save(path)
+    return path
+
+
+def test_generate_refines_with_the_checkpoints_discriminator(tmp_path, capsys):
+    folder = save_tiny_model(tmp_path / "model")
+    sketch = _sketch_file(tmp_path)
+    base = ["generate", str(sketch), "--model", str(folder)]
+    assert main([*base, "-o", str(tmp_path / "x.png"), "--refine-steps", "3"]) == 2
+    assert "needs the image discriminator" in capsys.readouterr().err  # the folder has none yet
+    torch.manual_seed(2)
+    S2FGANDiscriminator(S2FGAN.from_pretrained(folder).config).save_pretrained(folder / "discriminator")
+    assert main([*base, "-o", str(tmp_path / "plain.png")]) == 0
+    assert main([*base, "-o", str(tmp_path / "refined.png"), "--refine-steps", "3"]) == 0
+    plain, refined = (np.asarray(Image.open(tmp_path / f"{n}.png")) for n in ("plain", "refined"))
+    assert plain.shape == refined.shape and not np.array_equal(plain, refined)
+    assert main([*base, "-o", str(tmp_path / "y.png"), "--refine-steps", "-1"]) == 2
+    assert "--refine-steps must be at least 0" in capsys.readouterr().err
+
+
+def test_evaluate_records_the_refinement(tmp_path):
+    from tests.test_branches import _prepared_with_fidelity_columns
+
+    data = _prepared_with_fidelity_columns(tmp_path)
+    folder = save_tiny_model(tmp_path / "model")
+    S2FGANDiscriminator(S2FGAN.from_pretrained(folder).config).save_pretrained(folder / "discriminator")
+    args = ["evaluate", "--model", str(folder), "--data", str(data), "--split", "all", "--limit", "4",
+            "--batch-size", "2", "--strengths", "2", "--attributes", "Smiling"]  # fmt: skip
+    assert main([*args, "-o", str(tmp_path / "plain")]) == 0
+    assert main([*args, "--refine-steps", "2", "-o", str(tmp_path / "refined")]) == 0
+    plain, refined = (json.loads((tmp_path / n / "results.json").read_text()) for n in ("plain", "refined"))
+    assert "--refine-steps" not in plain["command"] and "--refine-steps 2" in refined["command"]
+    assert refined["reconstruction"] != plain["reconstruction"]
