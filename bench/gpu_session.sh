@@ -33,6 +33,7 @@ echo "+ pytest tests/training/test_cuda.py"
 "${PYTHON:-python3}" -m pytest -q -p no:cacheprovider tests/training/test_cuda.py >"$out/cuda_tests.log" 2>&1 &&
   echo "  ok" || { echo "  FAILED: tail of $out/cuda_tests.log" && tail -n 30 "$out/cuda_tests.log"; }
 run inference_cuda "${PYTHON:-python3}" bench/bench_inference.py --device cuda --presets paper-256 cpu-64 --repeats 20
+run refinement_cuda "${PYTHON:-python3}" bench/bench_refinement.py --device cuda --steps 0 10 --batch-size 8
 run training_cuda_bf16 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 32 --steps 10 \
   --mixed_precision bf16
 run training_cuda_fp32 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 16 --steps 5 \

@@ -134,7 +134,7 @@ class S2FGAN(
     def set_refinement(self, critic: nn.Module | None, settings: RefinementSettings | None = None) -> S2FGAN:
         """Refine every sketch latent with the image discriminator ``critic`` (``latent_refinement``), or stop
         (``critic=None``). Opt-in: the critic is the checkpoint's ``discriminator/`` folder
-        (``S2FGANDiscriminator.from_pretrained_subfolder``; its ``image_discriminator`` is used), moved to this model's
+        (``S2FGANDiscriminator.from_pretrained_subfolder``; its ``image_discriminator`` is used), kept on this model's
         device; it is not saved by ``save_pretrained``. ``encode_sketch`` and everything built on it (``generate``,
         the evaluation) then return refined latents, computed in fp32."""
         if critic is None:
@@ -222,6 +222,7 @@ class S2FGAN(
         latent = self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
         if self._refinement is not None:
             critic, settings = self._refinement
+            critic.to(self.device)  # follows the model when it was moved after set_refinement (a no-op otherwise)
             directions = self.attribute_directions.directions()
             latent = refine_latent(self.decoder, critic, directions, latent, settings)
         return latent

@@ -142,3 +142,21 @@ def test_evaluate_records_the_refinement(tmp_path):
     plain, refined = (json.loads((tmp_path / n / "results.json").read_text()) for n in ("plain", "refined"))
     assert "--refine-steps" not in plain["command"] and "--refine-steps 2" in refined["command"]
     assert refined["reconstruction"] != plain["reconstruction"]
+
+
+def test_the_refinement_figure_script_draws_one_row_per_drawing(tmp_path):
+    from pathlib import Path
+
+    from s2fgan_hf.data.prepare import prepare_dataset
+    from tests.script_loading import load_script
+
+    data = tmp_path / "prepared"
+    prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", data, "celeba", size=64, progress=False)
+    folder = save_tiny_model(tmp_path / "model")
+    S2FGANDiscriminator(S2FGAN.from_pretrained(folder).config).save_pretrained(folder / "discriminator")
+    out = tmp_path / "figure.jpg"
+    figure = load_script("make_refinement_figure")
+    figure.main(["--model", str(folder), "--data", str(data), "--steps", "2", "--per-set", "1", "--cell", "32",
+                 "--out", str(out)])  # fmt: skip
+    with Image.open(out) as sheet:
+        assert sheet.size == (64 + 4 * 32, 16 + 2 * 32)  # edges and pencil rows; label column and header

@@ -62,3 +62,20 @@ def _fixture_sketches(prepared_dir, size: int) -> list[torch.Tensor]:
     config = S2FGANConfig.from_preset("cpu-64")
     data = PreparedSketchFaceDataset(prepared_dir, config.attribute_names, "test", image_size=size)
     return [data[i]["sketch"] for i in range(len(data))]
+
+
+def test_refinement_follows_the_model_to_the_gpu():
+    from s2fgan_hf import S2FGANDiscriminator
+    from s2fgan_hf.latent_refinement import RefinementSettings
+
+    torch.manual_seed(0)
+    model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
+    model.set_refinement(S2FGANDiscriminator(model.config), RefinementSettings(steps=3))
+    sketch = torch.where(torch.rand(2, 1, 32, 32) < 0.1, -1.0, 1.0)
+    model.set_inference_precision("fp32")
+    on_cpu = model.encode_sketch(sketch)
+    model.cuda()  # moved after set_refinement: the critic follows
+    with torch.inference_mode():
+        on_gpu = model.encode_sketch(sketch.cuda())
+    assert on_gpu.device.type == "cuda"
+    torch.testing.assert_close(on_gpu.cpu(), on_cpu, atol=1e-3, rtol=1e-3)
