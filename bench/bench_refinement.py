@@ -29,7 +29,7 @@ from roofline import device_sync, timed  # noqa: E402
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.latent_refinement import RefinementSettings  # noqa: E402
-from s2fgan_hf.loading import bundled_model_path  # noqa: E402
+from s2fgan_hf.loading import bundled_model_path, load_refinement_critic  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         source = f"random {args.preset}"
     else:
         folder = args.model or str(bundled_model_path())
-        model, critic = S2FGAN.from_pretrained(folder), S2FGANDiscriminator.from_pretrained_subfolder(folder)
+        model, critic = S2FGAN.from_pretrained(folder), load_refinement_critic(folder)
         source = folder
     model = model.to(args.device).eval()
     sync = device_sync(args.device)

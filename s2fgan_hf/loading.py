@@ -98,3 +98,27 @@ def load_model(model: str | os.PathLike | None = None, device: str = "cpu", edit
             f"editor {editor!r} needs an {editor_label(editor)} one"
         )
     return loaded
+
+
+def refinement_critic_source(source: str | os.PathLike) -> str:
+    """Where ``S2FGAN.set_refinement`` should take its discriminator for the checkpoint at ``source`` (a folder or
+    Hub id): that checkpoint's own ``discriminator/``, except for the bundled S2F-DEC checkpoint, which takes the
+    bundled S2F-DIS one's.
+
+    The refinement needs a discriminator that has judged faces from *sketches*. The S2F-DIS bundle's was trained
+    against them in stage 2; the S2F-DEC bundle's was trained in S2F-DEC's editor stage, on the photo branch's edits
+    only, and refining with it made the faces worse (Fréchet distance on edge maps 67.5 -> 71.0, against 51.5 with
+    the S2F-DIS one: docs/checkpoint/dec/evaluation.md). The two bundles share the sketch encoder and the decoder.
+    """
+    dec, dis = bundled_model_path("dec"), bundled_model_path("dis")
+    local = Path(os.fspath(source)).expanduser()
+    if dec is not None and dis is not None and local.is_dir() and local.resolve() == dec.resolve():
+        return str(dis)
+    return os.fspath(source)
+
+
+def load_refinement_critic(source: str | os.PathLike):
+    """The ``S2FGANDiscriminator`` of :func:`refinement_critic_source` (``OSError`` when that folder has none)."""
+    from .modeling_discriminator import S2FGANDiscriminator
+
+    return S2FGANDiscriminator.from_pretrained_subfolder(refinement_critic_source(source))

@@ -21,12 +21,13 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from s2fgan_hf import S2FGAN, S2FGANDiscriminator  # noqa: E402
+from s2fgan_hf import S2FGAN  # noqa: E402
 from s2fgan_hf.app.canvas import Framing, strokes_from_image  # noqa: E402
 from s2fgan_hf.app.editor import FaceEditor  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_set  # noqa: E402
 from s2fgan_hf.image_processing import signed_batch_to_pils  # noqa: E402
 from s2fgan_hf.latent_refinement import RefinementSettings  # noqa: E402
+from s2fgan_hf.loading import load_refinement_critic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ("sketch", "face", "refined", "photo")
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "checkpoint_refinement.jpg")
     args = p.parse_args(argv)
     model = S2FGAN.from_pretrained(args.model).eval().set_inference_precision("fp32")
-    critic = S2FGANDiscriminator.from_pretrained_subfolder(args.model)
+    critic = load_refinement_critic(args.model)
     rows = rows_of(model, args)
     cell, label_width, header = args.cell, 64, 16
     sheet = Image.new("RGB", (label_width + len(COLUMNS) * cell, header + len(rows) * cell), "white")

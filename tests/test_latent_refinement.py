@@ -160,3 +160,21 @@ def test_the_refinement_figure_script_draws_one_row_per_drawing(tmp_path):
                  "--out", str(out)])  # fmt: skip
     with Image.open(out) as sheet:
         assert sheet.size == (64 + 4 * 32, 16 + 2 * 32)  # edges and pencil rows; label column and header
+
+
+def test_the_bundled_dec_refines_with_the_bundled_dis_discriminator(monkeypatch, tmp_path):
+    import s2fgan_hf.loading as loading
+
+    dis, dec = save_tiny_model(tmp_path / "dis"), save_tiny_model(tmp_path / "dec", "dec")
+    for folder, seed in ((dis, 1), (dec, 2)):
+        torch.manual_seed(seed)
+        S2FGANDiscriminator(S2FGAN.from_pretrained(folder).config).save_pretrained(folder / "discriminator")
+    monkeypatch.setattr(loading, "_bundled", {"default": dis, "dec": dec}.get)
+    assert loading.refinement_critic_source(dec) == str(dis)  # the discriminator that judged faces from sketches
+    assert loading.refinement_critic_source(str(dis)) == str(dis)
+    other = save_tiny_model(tmp_path / "other", "dec")
+    assert loading.refinement_critic_source(other) == str(other)  # any other checkpoint: its own
+    assert loading.refinement_critic_source("user/name") == "user/name"
+    critic = loading.load_refinement_critic(dec)
+    expected = S2FGANDiscriminator.from_pretrained(dis / "discriminator")
+    assert all(torch.equal(a, b) for a, b in zip(critic.state_dict().values(), expected.state_dict().values()))

@@ -228,7 +228,7 @@ def test_the_browser_driver_asks_again_when_the_server_resets_a_connection():
         _fetch(Page(["read ECONNRESET"] * 3), "http://x/file.png")
 
 
-def test_the_app_refines_with_each_checkpoints_discriminator(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+def test_the_app_refines_with_the_checkpoints_discriminators(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     import s2fgan_hf.loading as loading
     from s2fgan_hf import S2FGANDiscriminator
 
@@ -245,8 +245,14 @@ def test_the_app_refines_with_each_checkpoints_discriminator(monkeypatch: pytest
     refined, _ = load_app_models(refine_steps=3)
     assert all(m.refinement is None for m in plain.values())
     assert [m.refinement.steps for m in refined.values()] == [3, 3]
-    critics = [m._refinement[0] for m in refined.values()]
-    assert not torch.equal(*(next(c.parameters()) for c in critics))  # each editor with its own discriminator
+    critics = [next(m._refinement[0].parameters()) for m in refined.values()]
+    assert torch.equal(*critics)  # the bundled S2F-DEC refines with the bundled S2F-DIS discriminator
+    other_dec = save_tiny_model(tmp_path / "other_dec", "dec")
+    torch.manual_seed(3)
+    S2FGANDiscriminator(S2FGAN.from_pretrained(other_dec).config).save_pretrained(other_dec / "discriminator")
+    named, _ = load_app_models(dis, other_dec, refine_steps=3)
+    critics = [next(m._refinement[0].parameters()) for m in named.values()]
+    assert not torch.equal(*critics)  # any other checkpoint: its own discriminator
     strokes = np.zeros((64, 64), dtype=bool)
     strokes[20:44, 30] = strokes[30, 16:48] = True
     face = FaceEditor(plain["dis"]).render(strokes).face

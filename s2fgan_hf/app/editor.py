@@ -23,8 +23,15 @@ from PIL import Image
 from ..config import S2FGANConfig
 from ..image_processing import crop_and_resize, pil_to_unit_tensor, signed_batch_to_pils, sketch_to_tensor
 from ..latent_refinement import RefinementSettings
-from ..loading import BUNDLED_EDITORS, MODEL_ENV, bundled_editors, editor_label, load_model, resolve_model_source
-from ..modeling_discriminator import S2FGANDiscriminator
+from ..loading import (
+    BUNDLED_EDITORS,
+    MODEL_ENV,
+    bundled_editors,
+    editor_label,
+    load_model,
+    load_refinement_critic,
+    resolve_model_source,
+)
 from ..modeling_s2fgan import S2FGAN
 from .canvas import Framing, SketchError, check_strokes, mask_to_image, reframe
 
@@ -66,7 +73,8 @@ def load_app_models(
     under its own ``config.variant``. The random fallback of ``load_app_model`` is the only model too.
 
     ``refine_steps`` > 0 turns on the discriminator-guided refinement of sketch latents (``S2FGAN.set_refinement``)
-    for every model, each with its own checkpoint's ``discriminator/`` (an ``OSError`` when one has none); the random
+    for every model, each with its checkpoint's discriminator (``loading.refinement_critic_source``; an ``OSError``
+    when there is none); the random
     fallback has no discriminator and stays unrefined.
     """
     if refine_steps < 0:
@@ -86,7 +94,7 @@ def load_app_models(
     for name, loaded in models.items():
         source = sources[name]
         if refine_steps and source is not None:
-            critic = S2FGANDiscriminator.from_pretrained_subfolder(source)
+            critic = load_refinement_critic(source)
             loaded.set_refinement(critic, RefinementSettings(steps=refine_steps))
     return models, warning
 

@@ -85,25 +85,24 @@ def add_refinement_argument(parser: argparse.ArgumentParser) -> None:
         default=0,
         metavar="N",
         help="refine each sketch latent with N steps guided by the checkpoint's image discriminator (its "
-        "discriminator/ folder): sharper, more photo-like faces with the same attributes; 10 is the measured "
-        "setting (default 0: off)",
+        "discriminator/ folder; the bundled S2F-DEC takes the bundled S2F-DIS one's): crisper faces with the same "
+        "attributes; 10 is the measured setting (default 0: off)",
     )
 
 
 def enable_refinement_checked(model: S2FGAN, source: str | None, steps: int, editor: str | None = None) -> None:
     """Turn on ``steps`` refinement steps for ``model`` with the discriminator of the checkpoint it came from
     (``source`` as given to :func:`load_model_checked`); a missing discriminator becomes an :class:`InputError`."""
-    from .. import S2FGANDiscriminator
     from ..latent_refinement import RefinementSettings
-    from ..loading import resolve_model_source
+    from ..loading import load_refinement_critic, refinement_critic_source, resolve_model_source
 
     if steps < 0:
         raise InputError(f"--refine-steps must be at least 0, got {steps}")
     if steps == 0:
         return
-    folder = resolve_model_source(source, editor)
+    folder = refinement_critic_source(resolve_model_source(source, editor))
     try:
-        critic = S2FGANDiscriminator.from_pretrained_subfolder(folder)
+        critic = load_refinement_critic(folder)
     except (OSError, ValueError) as error:
         raise InputError(
             f"--refine-steps needs the image discriminator of the checkpoint ({folder}/discriminator): "
