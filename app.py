@@ -388,10 +388,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="an S2F-DEC checkpoint to offer beside --model (then an S2F-DIS one) in an Editor choice; without "
         "--model and $S2FGAN_MODEL the bundled S2F-DEC is offered when this build ships it",
     )
-    parser.add_argument(
-        "--refine_steps", type=int, default=0, help="discriminator-guided refinement of each sketch latent (10: the "
-        "measured setting; sharper faces, about N decoder passes more per new sketch; default 0: off)",
-    )  # fmt: skip
+    refine = "discriminator-guided refinement steps per new sketch (10: the measured setting; default 0: off)"
+    parser.add_argument("--refine_steps", type=int, default=0, help=refine)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     models, warning = load_app_models(args.model, args.dec_model, args.refine_steps)

@@ -49,6 +49,26 @@ class RefinementSettings:
             raise ValueError(f"refinement low_frequency_pool must be >= 1, got {self.low_frequency_pool}")
 
 
+class LatentRefiner:
+    """A critic and settings, as ``S2FGAN.set_refinement`` keeps them for ``encode_sketch``. A plain object, not a
+    module, so that the critic is never registered in (nor saved with) the model's weights.
+
+    Args:
+        critic: the image discriminator F, or an ``S2FGANDiscriminator`` (its ``image_discriminator`` is used).
+        settings: ``RefinementSettings`` (default: the measured setting).
+    """
+
+    def __init__(self, critic: nn.Module, settings: RefinementSettings | None = None) -> None:
+        critic = getattr(critic, "image_discriminator", critic)
+        if not isinstance(critic, nn.Module):
+            raise TypeError(f"critic must be an image discriminator module, got {type(critic).__name__}")
+        self.critic, self.settings = critic.eval(), settings or RefinementSettings()
+
+    def __call__(self, decoder: nn.Module, directions: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
+        self.critic.to(latent.device)  # follows a model moved after set_refinement (a no-op otherwise)
+        return refine_latent(decoder, self.critic, directions, latent, self.settings)
+
+
 def refine_latent(
     decoder: nn.Module,
     critic: nn.Module,

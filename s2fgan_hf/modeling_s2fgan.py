@@ -30,7 +30,7 @@ from .image_processing import (
     sketch_batch_to_tensor,
     sketch_to_tensor,
 )
-from .latent_refinement import RefinementSettings, refine_latent
+from .latent_refinement import LatentRefiner, RefinementSettings
 from .looks import LOOK_SIZE, Look, LookFit, default_look_prior, fit_look, look_statistics
 from .networks import AttributeDirections, Decoder, ImageEncoder, SketchEncoder, build_editor
 
@@ -73,9 +73,7 @@ class S2FGAN(
         self.decoder = Decoder(c)
         self._precision = "auto"
         self._channels_last = True
-        # (critic, settings) of ``set_refinement``; a tuple, so that the critic is not registered as a submodule and
-        # never saved with these weights.
-        self._refinement: tuple[nn.Module, RefinementSettings] | None = None
+        self._refiner: LatentRefiner | None = None  # set_refinement's (not a submodule: never saved)
 
     # ------------------------------------------------------------------------------------------------
     # Properties
@@ -132,24 +130,16 @@ class S2FGAN(
         return torch.float32
 
     def set_refinement(self, critic: nn.Module | None, settings: RefinementSettings | None = None) -> S2FGAN:
-        """Refine every sketch latent with the image discriminator ``critic`` (``latent_refinement``), or stop
-        (``critic=None``). Opt-in: the critic is the checkpoint's ``discriminator/`` folder
-        (``S2FGANDiscriminator.from_pretrained_subfolder``; its ``image_discriminator`` is used), kept on this model's
-        device; it is not saved by ``save_pretrained``. ``encode_sketch`` and everything built on it (``generate``,
-        the evaluation) then return refined latents, computed in fp32."""
-        if critic is None:
-            self._refinement = None
-            return self
-        critic = getattr(critic, "image_discriminator", critic)
-        if not isinstance(critic, nn.Module):
-            raise TypeError(f"critic must be an image discriminator module, got {type(critic).__name__}")
-        self._refinement = (critic.to(self.device).eval(), settings or RefinementSettings())
+        """Refine every sketch latent with the image discriminator ``critic`` (``latent_refinement``; e.g.
+        ``loading.load_refinement_critic(folder)``), or stop (``None``). ``encode_sketch`` and all built on it then
+        return refined latents, computed in fp32. The critic is not saved by ``save_pretrained``."""
+        self._refiner = None if critic is None else LatentRefiner(critic, settings)
         return self
 
     @property
     def refinement(self) -> RefinementSettings | None:
         """The settings of the refinement ``set_refinement`` turned on, or ``None``."""
-        return None if self._refinement is None else self._refinement[1]
+        return None if self._refiner is None else self._refiner.settings
 
     def _fast(self, x: torch.Tensor) -> torch.Tensor:
         """Cast an input to the inference dtype/layout (the inference API always runs without autograd)."""
@@ -220,11 +210,8 @@ class S2FGAN(
     def encode_sketch(self, sketch: SketchInput | Sequence[SketchInput] | torch.Tensor) -> torch.Tensor:
         """Sketch(es) -> latents [B, latent_dim]. Any accepted input kind; see ``prepare_sketches``."""
         latent = self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
-        if self._refinement is not None:
-            critic, settings = self._refinement
-            critic.to(self.device)  # follows the model when it was moved after set_refinement (a no-op otherwise)
-            directions = self.attribute_directions.directions()
-            latent = refine_latent(self.decoder, critic, directions, latent, settings)
+        if self._refiner is not None:
+            latent = self._refiner(self.decoder, self.attribute_directions.directions(), latent)
         return latent
 
     @torch.no_grad()

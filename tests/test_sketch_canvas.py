@@ -245,13 +245,13 @@ def test_the_app_refines_with_the_checkpoints_discriminators(monkeypatch: pytest
     refined, _ = load_app_models(refine_steps=3)
     assert all(m.refinement is None for m in plain.values())
     assert [m.refinement.steps for m in refined.values()] == [3, 3]
-    critics = [next(m._refinement[0].parameters()) for m in refined.values()]
+    critics = [next(m._refiner.critic.parameters()) for m in refined.values()]
     assert torch.equal(*critics)  # the bundled S2F-DEC refines with the bundled S2F-DIS discriminator
     other_dec = save_tiny_model(tmp_path / "other_dec", "dec")
     torch.manual_seed(3)
     S2FGANDiscriminator(S2FGAN.from_pretrained(other_dec).config).save_pretrained(other_dec / "discriminator")
     named, _ = load_app_models(dis, other_dec, refine_steps=3)
-    critics = [next(m._refinement[0].parameters()) for m in named.values()]
+    critics = [next(m._refiner.critic.parameters()) for m in named.values()]
     assert not torch.equal(*critics)  # any other checkpoint: its own discriminator
     strokes = np.zeros((64, 64), dtype=bool)
     strokes[20:44, 30] = strokes[30, 16:48] = True
