@@ -85,8 +85,8 @@ def refine_latent(
         latent: the encoder's latents z_0 [B, d].
         settings: step count, step size and the weights of the three holding terms (module docstring).
 
-    Each latent is refined independently: every term is a per-item sum averaged over the batch, and Adam's
-    update is elementwise, so a latent's result does not depend on the others in its batch.
+    Each latent is refined independently: the loss is a sum of per-item terms over the batch, and Adam's update
+    is elementwise, so a latent's result does not depend on the others in its batch.
     """
     if settings.steps == 0:
         return latent.detach().float().clone()
@@ -106,11 +106,12 @@ def _refine(
         p.requires_grad_(False)
     try:
         with torch.enable_grad():
-            with torch.no_grad():
-                scores0 = z0 @ directions
-                layout0 = F.avg_pool2d(decoder(z0).float(), settings.low_frequency_pool)
+            scores0 = z0 @ directions
+            layout0: torch.Tensor | None = None
             for _ in range(settings.steps):
                 face = decoder(z).float()
+                if layout0 is None:  # the first step's face is D(z_0): its layout is the one to hold
+                    layout0 = F.avg_pool2d(face.detach(), settings.low_frequency_pool)
                 realness = F.softplus(-critic(face).float()).flatten(1).sum(1)  # the generator's GAN loss
                 trust = (z - z0).square().sum(1)
                 attributes = (z @ directions - scores0).square().sum(1)

@@ -26,7 +26,7 @@ from s2fgan_hf.app.canvas import Framing, strokes_from_image  # noqa: E402
 from s2fgan_hf.app.editor import FaceEditor  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_set  # noqa: E402
 from s2fgan_hf.image_processing import signed_batch_to_pils  # noqa: E402
-from s2fgan_hf.latent_refinement import RefinementSettings  # noqa: E402
+from s2fgan_hf.latent_refinement import RefinementSettings, refine_latent  # noqa: E402
 from s2fgan_hf.loading import load_refinement_critic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,11 +73,11 @@ def main(argv: list[str] | None = None) -> None:
     draw = ImageDraw.Draw(sheet)
     for c, name in enumerate(COLUMNS):
         draw.text((label_width + c * cell + 4, 2), name if name != "refined" else f"refined ({args.steps})", "black")
+    directions, settings = model.attribute_directions.directions(), RefinementSettings(steps=args.steps)
     for r, (label, sketch, photo) in enumerate(rows):
-        model.set_refinement(None)
-        face = model.decode(model.encode_sketch(sketch))
-        model.set_refinement(critic, RefinementSettings(steps=args.steps))
-        refined = model.decode(model.encode_sketch(sketch))
+        latent = model.encode_sketch(sketch)  # encoded once; the refinement starts from it, as encode_sketch's does
+        face = model.decode(latent)
+        refined = model.decode(refine_latent(model.decoder, critic.image_discriminator, directions, latent, settings))
         images = [sketch.expand(-1, 3, -1, -1), face, refined] + ([photo] if photo is not None else [])
         y = header + r * cell
         draw.text((4, y + cell // 2), label, "black")

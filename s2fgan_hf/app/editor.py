@@ -74,8 +74,7 @@ def load_app_models(
 
     ``refine_steps`` > 0 turns on the discriminator-guided refinement of sketch latents (``S2FGAN.set_refinement``)
     for every model, each with its checkpoint's discriminator (``loading.refinement_critic_source``; an ``OSError``
-    when there is none); the random
-    fallback has no discriminator and stays unrefined.
+    when there is none); the random fallback has no discriminator and stays unrefined.
     """
     if refine_steps < 0:
         raise ValueError(f"refine_steps must be at least 0, got {refine_steps}")

@@ -13,6 +13,7 @@ from .inputs import (
     add_refinement_argument,
     check_device,
     check_input_folder,
+    check_refine_steps,
     enable_refinement_checked,
     load_model_checked,
     one_line,
@@ -123,8 +124,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--limit must be at least 1, got {args.limit}")
     if args.skip < 0:
         raise InputError(f"--skip must be at least 0, got {args.skip}")
-    if args.refine_steps < 0:
-        raise InputError(f"--refine-steps must be at least 0, got {args.refine_steps}")
+    check_refine_steps(args.refine_steps)
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     classifier_source = args.classifier or bundled_classifier_path()

@@ -14,6 +14,7 @@ from .inputs import (
     add_refinement_argument,
     check_device,
     check_input_files,
+    check_refine_steps,
     enable_refinement_checked,
     load_model_checked,
     writable_folder,
@@ -102,8 +103,7 @@ def run(args: argparse.Namespace) -> int:
     targets = output_paths(args.sketches, args.output)
     check_device(args.device)
     writable_folder(targets[0].parent, "-o")
-    if args.refine_steps < 0:
-        raise InputError(f"--refine-steps must be at least 0, got {args.refine_steps}")
+    check_refine_steps(args.refine_steps)
     model = load_model_checked(args.model, args.device, editor=args.editor)
     enable_refinement_checked(model, args.model, args.refine_steps, args.editor)
     attributes = dict(args.attr)

@@ -90,19 +90,25 @@ def add_refinement_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_refine_steps(steps: int) -> None:
+    """``--refine-steps`` is at least 0 (checked before the model is loaded)."""
+    if steps < 0:
+        raise InputError(f"--refine-steps must be at least 0, got {steps}")
+
+
 def enable_refinement_checked(model: S2FGAN, source: str | None, steps: int, editor: str | None = None) -> None:
     """Turn on ``steps`` refinement steps for ``model`` with the discriminator of the checkpoint it came from
     (``source`` as given to :func:`load_model_checked`); a missing discriminator becomes an :class:`InputError`."""
+    from .. import S2FGANDiscriminator
     from ..latent_refinement import RefinementSettings
-    from ..loading import load_refinement_critic, refinement_critic_source, resolve_model_source
+    from ..loading import refinement_critic_source, resolve_model_source
 
-    if steps < 0:
-        raise InputError(f"--refine-steps must be at least 0, got {steps}")
+    check_refine_steps(steps)
     if steps == 0:
         return
     folder = refinement_critic_source(resolve_model_source(source, editor))
     try:
-        critic = load_refinement_critic(folder)
+        critic = S2FGANDiscriminator.from_pretrained_subfolder(folder)
     except (OSError, ValueError) as error:
         raise InputError(
             f"--refine-steps needs the image discriminator of the checkpoint ({folder}/discriminator): "
