@@ -42,8 +42,40 @@ def _sketches(data: Path, split: str, attribute: str, style: str, size: int) -> 
     return torch.cat(xs), torch.cat(ys)
 
 
-def _block(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2))
+def attribute_cnn(outputs: int, size: int = 64) -> nn.Sequential:
+    """5 blocks of conv, batch norm, ReLU and max-pool (6 at 128 px), then a linear layer over the 128 pooled
+    features (``net[:-2]`` gives them) to ``outputs`` logits."""
+    widths = [1, 16, 32, 64, 96, 128] + ([128] if size == 128 else [])
+    blocks = [
+        nn.Sequential(nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2))
+        for a, b in zip(widths, widths[1:])
+    ]
+    return nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(128, outputs))
+
+
+def one_cycle(net: nn.Module, epochs: int, samples: int) -> tuple[torch.optim.Optimizer, object]:
+    """AdamW (2e-3, weight decay 1e-3) under a one-cycle schedule for ``epochs`` epochs of batch 64."""
+    optimizer = torch.optim.AdamW(net.parameters(), 2e-3, weight_decay=1e-3)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 2e-3, total_steps=epochs * -(-samples // 64))
+    return optimizer, schedule
+
+
+def train_epoch(net: nn.Module, x: torch.Tensor, y: torch.Tensor, optimizer, schedule) -> float:
+    """One epoch of binary cross-entropy of ``net(x)`` against 0/1 labels ``y`` [N, k], batch 64, random flips."""
+    net.train()
+    order = torch.randperm(len(x))
+    for k in range(0, len(x), 64):
+        index = order[k : k + 64]
+        batch = x[index].float()
+        flip = torch.rand(len(index)) < 0.5
+        batch[flip] = batch[flip].flip(-1)
+        loss = F.binary_cross_entropy_with_logits(net(batch), y[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    net.eval()
+    return loss.item()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,33 +90,12 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     x_train, y_train = _sketches(args.data, "train", args.attribute, args.style, args.size)
     x_test, y_test = _sketches(args.data, "test", args.attribute, args.style, args.size)
-    widths = [1, 16, 32, 64, 96, 128] + ([128] if args.size == 128 else [])
-    net = nn.Sequential(
-        *[_block(a, b) for a, b in zip(widths, widths[1:])],
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Dropout(0.3),
-        nn.Linear(128, 1),
-    )
-    optimizer = torch.optim.AdamW(net.parameters(), 2e-3, weight_decay=1e-3)
-    steps = args.epochs * -(-len(x_train) // 64)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, 2e-3, total_steps=steps)
+    net = attribute_cnn(1, args.size)
+    optimizer, schedule = one_cycle(net, args.epochs, len(x_train))
     start = time.time()
     print(f"{args.attribute} from {args.style} sketches at {args.size} px: {len(x_train)} train, {len(x_test)} test")
     for epoch in range(args.epochs):
-        net.train()
-        order = torch.randperm(len(x_train))
-        for k in range(0, len(x_train), 64):
-            index = order[k : k + 64]
-            x = x_train[index].float()
-            flip = torch.rand(len(index)) < 0.5
-            x[flip] = x[flip].flip(-1)
-            loss = F.binary_cross_entropy_with_logits(net(x).squeeze(1), y_train[index])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-        net.eval()
+        train_epoch(net, x_train, y_train[:, None], optimizer, schedule)
         with torch.no_grad():
             scores = torch.cat([net(x_test[k : k + 250].float()).squeeze(1) for k in range(0, len(x_test), 250)])
         auc = roc_auc(scores, y_test)

@@ -1,0 +1,175 @@
+"""Does a second network that reads the drawing make the faces follow it? A linear fusion of its features with E_s's.
+
+    python scripts/sketch_reader_fusion.py --model s2fgan_hf/pretrained/default --data data/celeba128 \
+        --drawings ../shared/data/celebahq_avatarhq_200/avatars_512 \
+        --drawing-photos ../shared/data/celebahq_avatarhq_200/photos_512 \
+        --drawing-attributes ../shared/data/celebahq_avatarhq_200/attributes.csv
+
+1. Draws every training photo ``--variants`` times in the stage-2 styles (crop/flip, the stage-2 style weights) and
+   keeps each drawing's 64 px input, its photo's latent E_i(photo) and its labels.
+2. Trains a reader on those drawings: the 5-block CNN of ``sketch_attribute_ceiling.py`` and its training loop, with
+   one output per attribute of the model, binary cross-entropy against the labels.
+3. Fits a ridge regression from [reader features, E_s(sketch), 1] to E_i(photo) on the same drawings: the best
+   linear estimate of the photo's latent from both views of the drawing.
+4. Renders held-out drawings with the fused latent, its deviation from the photo latents' mean optionally rescaled
+   (``none``; ``dim``: each dimension's deviation times the photo latents' spread over the fit's spread on the
+   training drawings; ``half``: the square root of that factor), and prints the sketch branch's figures of ``s2fgan
+   evaluate`` (Fréchet distance, sharpness, attribute AUCs) beside the shipped encoder's.
+
+Analysis only (nothing is saved with the model); about 30 minutes on two CPU cores with the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the ceiling script's CNN
+
+import torch  # noqa: E402
+from sketch_attribute_ceiling import attribute_cnn, one_cycle, train_epoch  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.data import DataLoader  # noqa: E402
+
+from s2fgan_hf import S2FGAN  # noqa: E402
+from s2fgan_hf.data.dataset import PreparedSketchFaceDataset  # noqa: E402
+from s2fgan_hf.data.sketch_styles import SketchStyleSampler  # noqa: E402
+from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier  # noqa: E402
+from s2fgan_hf.evaluation.branches import evaluate_branches  # noqa: E402
+from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_batches, styled_set  # noqa: E402
+
+TRAIN_STYLES = ("edges", "marker", "pencil", "sparse", "shaded", "clean")
+TRAIN_WEIGHTS = (2.0, 2.0, 1.0, 3.0, 1.0, 1.0)  # the shipped stage 2's --style_weights
+ATTRIBUTES = ("Male", "Smiling", "Young", "Eyeglasses", "Bangs")
+RESCALES = ("none", "half", "dim")
+
+
+def ridge_fit(x: torch.Tensor, y: torch.Tensor, strength: float) -> torch.Tensor:
+    """Least squares [x, 1] @ B ~ y with an L2 penalty on all but the bias row: B [D + 1, K] (float64 solve)."""
+    x1 = torch.cat([x, torch.ones(len(x), 1)], 1).double()
+    penalty = strength * torch.eye(x1.shape[1], dtype=torch.float64)
+    penalty[-1, -1] = 0.0
+    return torch.linalg.solve(x1.T @ x1 + penalty, x1.T @ y.double()).float()
+
+
+def ridge_apply(weights: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return torch.cat([x, torch.ones(len(x), 1)], 1) @ weights
+
+
+def rescaled(fused: torch.Tensor, mean: torch.Tensor, factor: torch.Tensor, mode: str) -> torch.Tensor:
+    """``fused`` latents [B, d] with their deviation from ``mean`` scaled per dimension: ``factor`` (``dim``), its
+    square root (``half``) or not at all (``none``)."""
+    power = {"none": 0.0, "half": 0.5, "dim": 1.0}[mode]
+    return mean + (fused - mean) * factor.pow(power)
+
+
+@torch.no_grad()
+def training_drawings(model: S2FGAN, data: Path, variants: int, workers: int) -> dict[str, torch.Tensor]:
+    """x [N, 1, 64, 64] float16 model inputs, z [N, d] photo latents, y [N, n] labels of the training drawings."""
+    sampler = SketchStyleSampler(model.config.image_size, TRAIN_STYLES, weights=TRAIN_WEIGHTS)
+    xs, zs, ys = [], [], []
+    for variant in range(variants):
+        dataset = PreparedSketchFaceDataset(
+            data, attribute_names=model.attribute_names, split="train", image_size=model.config.image_size,
+            augment=True, sketch_styles=sampler, style_seed=200 + variant,
+        )  # fmt: skip
+        for batch in DataLoader(dataset, batch_size=250, num_workers=workers):
+            xs.append(model.prepare_sketches(batch["sketch"]).half())
+            zs.append(model.image_encoder(batch["image"]))
+            ys.append(batch["attributes"])
+    return {"x": torch.cat(xs), "z": torch.cat(zs), "y": torch.cat(ys)}
+
+
+def train_reader(x: torch.Tensor, y: torch.Tensor, epochs: int, seed: int) -> nn.Sequential:
+    """The reader, trained on drawings ``x`` [N, 1, 64, 64] for 0/1 labels ``y`` [N, n] as the ceiling CNN is."""
+    torch.manual_seed(seed)
+    reader = attribute_cnn(y.shape[1])
+    optimizer, schedule = one_cycle(reader, epochs, len(x))
+    for epoch in range(epochs):
+        loss = train_epoch(reader, x, y, optimizer, schedule)
+        print(f"reader epoch {epoch + 1}/{epochs}: loss {loss:.3f}", flush=True)
+    return reader
+
+
+@torch.no_grad()
+def views(model: S2FGAN, reader: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """[reader features, E_s(x)] [N, 128 + d] for model inputs ``x`` (batches of 500)."""
+    parts = []
+    for k in range(0, len(x), 500):
+        batch = x[k : k + 500].float()
+        parts.append(torch.cat([reader[:-2](batch), model.sketch_encoder(batch).float()], 1))
+    return torch.cat(parts)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="s2fgan_hf/pretrained/default")
+    p.add_argument("--classifier", default="s2fgan_hf/pretrained/attribute-classifier")
+    p.add_argument("--data", type=Path, required=True, help="a folder prepared at 128 px")
+    p.add_argument("--variants", type=int, default=3, help="drawings per training photo")
+    p.add_argument("--epochs", type=int, default=6, help="reader training epochs")
+    p.add_argument("--ridge", type=float, default=1000.0, help="L2 strength of the fusion's ridge regression")
+    p.add_argument("--rescale", nargs="+", default=list(RESCALES), choices=RESCALES)
+    p.add_argument("--styles", nargs="+", default=["edges", "stored", "pencil"], help="held-out styles to render")
+    p.add_argument("--limit", type=int, default=500, help="held-out photos per style")
+    p.add_argument("--drawings", type=Path, help="a folder of real drawings (e.g. the avatars), optional")
+    p.add_argument("--drawing-photos", type=Path)
+    p.add_argument("--drawing-attributes", type=Path)
+    p.add_argument("--drawing-crop", type=float, default=0.75)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", type=Path, help="write the figures as JSON here")
+    args = p.parse_args(argv)
+    start = time.time()
+    model = S2FGAN.from_pretrained(args.model).eval().set_inference_precision("fp32")
+    classifier = AttributeClassifier.from_pretrained(args.classifier).eval()
+    train = training_drawings(model, args.data, args.variants, args.workers)
+    print(f"{len(train['x'])} training drawings ({time.time() - start:.0f} s)", flush=True)
+    reader = train_reader(train["x"], train["y"], args.epochs, args.seed)
+    both = views(model, reader, train["x"])
+    weights = ridge_fit(both, train["z"], args.ridge)
+    mean = train["z"].mean(0)
+    factor = train["z"].std(0) / ridge_apply(weights, both).std(0)  # the fit's shrinkage, per dimension
+    print(f"fit done ({time.time() - start:.0f} s); mean spread factor {factor.mean():.2f}", flush=True)
+
+    shipped = model.encode_sketch
+    mode = {"value": "none"}
+
+    @torch.no_grad()
+    def fused(sketch):
+        x = model.prepare_sketches(sketch)
+        return rescaled(ridge_apply(weights, views(model, reader, x)), mean, factor, mode["value"])
+
+    results: dict[str, dict[str, dict]] = {}
+    for name in list(args.styles) + (["drawings"] if args.drawings else []):
+        for label in ["shipped"] + [f"fused-{m}" for m in args.rescale]:
+            if name == "drawings":
+                drawings = DrawingSet(
+                    args.drawings, model.config.image_size, ATTRIBUTES, photos=args.drawing_photos,
+                    attribute_table=args.drawing_attributes, crop=args.drawing_crop,
+                )  # fmt: skip
+                batches = drawings.batches(50)
+            else:
+                held_out = styled_set(
+                    args.data, name, model.config.image_size, ATTRIBUTES, split="test", limit=args.limit
+                )
+                batches = styled_batches(held_out, 50)
+            mode["value"] = label.removeprefix("fused-")
+            model.encode_sketch = shipped if label == "shipped" else fused
+            figures = evaluate_branches(model, classifier, batches, attributes=ATTRIBUTES, progress=False)
+            model.encode_sketch = shipped
+            r = figures["from_sketch"]
+            results.setdefault(name, {})[label] = r
+            aucs = " ".join(f"{a} {v:.3f}" for a, v in r["fidelity_auc"].items())
+            print(f"{name:9s} {label:11s} FD {r['frechet_distance']:6.1f} sharpness {r['sharpness']:.3f} {aucs}")
+    print(f"done in {time.time() - start:.0f} s")
+    if args.output:
+        args.output.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

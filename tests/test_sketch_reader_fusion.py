@@ -1,0 +1,81 @@
+"""scripts/sketch_reader_fusion.py: the ridge fusion, the rescaling and the drawings it fits on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from s2fgan_hf import S2FGAN, S2FGANConfig
+
+from .script_loading import load_script
+
+fusion = load_script("sketch_reader_fusion")
+
+
+def test_ridge_recovers_a_linear_map_and_leaves_the_bias_unpenalised() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(300, 6, generator=g)
+    true = torch.randn(6, 3, generator=g)
+    y = x @ true + torch.tensor([5.0, -2.0, 0.5])
+    weights = fusion.ridge_fit(x, y, 1e-6)
+    torch.testing.assert_close(fusion.ridge_apply(weights, x), y, atol=1e-3, rtol=1e-4)
+    # A huge penalty shrinks the slopes to zero, not the bias: the fit falls back to the targets' mean.
+    shrunk = fusion.ridge_apply(fusion.ridge_fit(x, y, 1e9), x)
+    torch.testing.assert_close(shrunk, y.mean(0).expand_as(y), atol=1e-2, rtol=0)
+
+
+def test_rescaling_scales_the_deviation_from_the_mean() -> None:
+    mean, fused = torch.tensor([1.0, -1.0]), torch.tensor([[2.0, 0.0], [0.0, -3.0]])
+    factor = torch.tensor([4.0, 9.0])
+    torch.testing.assert_close(fusion.rescaled(fused, mean, factor, "none"), fused)
+    torch.testing.assert_close(fusion.rescaled(fused, mean, factor, "dim"), torch.tensor([[5.0, 8.0], [-3.0, -19.0]]))
+    torch.testing.assert_close(fusion.rescaled(fused, mean, factor, "half"), torch.tensor([[3.0, 2.0], [-1.0, -7.0]]))
+
+
+def test_views_are_the_readers_features_beside_the_encoders_latent() -> None:
+    torch.manual_seed(0)
+    model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
+    reader = fusion.attribute_cnn(len(model.attribute_names)).eval()
+    size = model.config.image_size
+    x = torch.where(torch.rand(3, 1, size, size) < 0.1, -1.0, 1.0)
+    both = fusion.views(model, reader, x)
+    assert both.shape == (3, 128 + model.config.latent_dim)
+    with torch.no_grad():
+        torch.testing.assert_close(both[:, 128:], model.sketch_encoder(x))
+        assert reader(x).shape == (3, len(model.attribute_names))
+
+
+def test_training_drawings_and_the_reader_on_the_fixture_photos(tmp_path) -> None:
+    from s2fgan_hf.data.prepare import prepare_dataset
+
+    data = tmp_path / "prepared"
+    prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", data, "celeba", size=64, progress=False)
+    torch.manual_seed(0)
+    model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
+    drawn = fusion.training_drawings(model, data, variants=2, workers=0)
+    n, size = drawn["x"].shape[0], model.config.image_size
+    assert n > 0 and n % 2 == 0  # every training photo, twice
+    assert drawn["x"].shape == (n, 1, size, size) and drawn["x"].dtype == torch.float16
+    assert drawn["z"].shape == (n, model.config.latent_dim)
+    assert drawn["y"].shape == (n, len(model.attribute_names))
+    assert set(drawn["x"].unique().tolist()) <= {-1.0, 1.0}
+    reader = fusion.train_reader(drawn["x"], drawn["y"], epochs=1, seed=0)
+    assert not reader.training
+
+
+def test_the_ceiling_cnn_learns_a_drawn_attribute() -> None:
+    ceiling = load_script("sketch_attribute_ceiling")
+    assert ceiling.attribute_cnn(3, 128)(torch.zeros(2, 1, 128, 128)).shape == (2, 3)
+    torch.manual_seed(0)
+    x = torch.ones(256, 1, 64, 64)
+    y = (torch.rand(256, 1) < 0.5).float()
+    x[y[:, 0] > 0, :, 24:40, 24:40] = -1.0  # the attribute: a dark square in the middle (survives the flips)
+    net = ceiling.attribute_cnn(1)
+    optimizer, schedule = ceiling.one_cycle(net, 3, len(x))
+    for _ in range(3):
+        ceiling.train_epoch(net, x, y, optimizer, schedule)
+    assert not net.training
+    with torch.no_grad():
+        scores = net(x)[:, 0]
+    assert scores[y[:, 0] > 0].min() > scores[y[:, 0] == 0].max()
