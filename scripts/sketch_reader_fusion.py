@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--epochs", type=int, default=6, help="reader training epochs")
     p.add_argument("--ridge", type=float, default=1000.0, help="L2 strength of the fusion's ridge regression")
     p.add_argument("--rescale", nargs="+", default=list(RESCALES), choices=RESCALES)
-    p.add_argument("--styles", nargs="+", default=["edges", "stored", "pencil"], help="held-out styles to render")
+    p.add_argument("--styles", nargs="*", default=["edges", "stored", "pencil"], help="held-out styles to render")
     p.add_argument("--limit", type=int, default=500, help="held-out photos per style")
     p.add_argument("--drawings", type=Path, help="a folder of real drawings (e.g. the avatars), optional")
     p.add_argument("--drawing-photos", type=Path)
@@ -123,18 +123,30 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", type=Path, help="write the figures as JSON here")
+    p.add_argument("--save-fit", type=Path, help="save the reader and the fusion (torch.save) for a later --load-fit")
+    p.add_argument("--load-fit", type=Path, help="take the reader and the fusion from --save-fit instead of fitting")
     args = p.parse_args(argv)
     start = time.time()
     model = S2FGAN.from_pretrained(args.model).eval().set_inference_precision("fp32")
     classifier = AttributeClassifier.from_pretrained(args.classifier).eval()
-    train = training_drawings(model, args.data, args.variants, args.workers)
-    print(f"{len(train['x'])} training drawings ({time.time() - start:.0f} s)", flush=True)
-    reader = train_reader(train["x"], train["y"], args.epochs, args.seed)
-    both = views(model, reader, train["x"])
-    weights = ridge_fit(both, train["z"], args.ridge)
-    mean = train["z"].mean(0)
-    factor = train["z"].std(0) / ridge_apply(weights, both).std(0)  # the fit's shrinkage, per dimension
-    print(f"fit done ({time.time() - start:.0f} s); mean spread factor {factor.mean():.2f}", flush=True)
+    if args.load_fit:
+        fit = torch.load(args.load_fit)
+        reader = attribute_cnn(len(model.attribute_names))
+        reader.load_state_dict(fit["reader"])
+        reader.eval()
+        weights, mean, factor = fit["weights"], fit["mean"], fit["factor"]
+    else:
+        train = training_drawings(model, args.data, args.variants, args.workers)
+        print(f"{len(train['x'])} training drawings ({time.time() - start:.0f} s)", flush=True)
+        reader = train_reader(train["x"], train["y"], args.epochs, args.seed)
+        both = views(model, reader, train["x"])
+        weights = ridge_fit(both, train["z"], args.ridge)
+        mean = train["z"].mean(0)
+        factor = train["z"].std(0) / ridge_apply(weights, both).std(0)  # the fit's shrinkage, per dimension
+        print(f"fit done ({time.time() - start:.0f} s); mean spread factor {factor.mean():.2f}", flush=True)
+    if args.save_fit:
+        fit = {"reader": reader.state_dict(), "weights": weights, "mean": mean, "factor": factor}
+        torch.save(fit, args.save_fit)
 
     shipped = model.encode_sketch
     mode = {"value": "none"}

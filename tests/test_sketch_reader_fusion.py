@@ -79,3 +79,19 @@ def test_the_ceiling_cnn_learns_a_drawn_attribute() -> None:
     with torch.no_grad():
         scores = net(x)[:, 0]
     assert scores[y[:, 0] > 0].min() > scores[y[:, 0] == 0].max()
+
+
+def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
+    from s2fgan_hf.data.prepare import prepare_dataset
+
+    data = tmp_path / "prepared"
+    prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", data, "celeba", size=128, progress=False)
+    common = ["--data", str(data), "--styles", "stored", "--limit", "8", "--rescale", "none", "dim", "--workers", "0"]
+    fit, first, second = tmp_path / "fit.pt", tmp_path / "first.json", tmp_path / "second.json"
+    fusion.main([*common, "--variants", "1", "--epochs", "1", "--save-fit", str(fit), "-o", str(first)])
+    fusion.main([*common, "--load-fit", str(fit), "-o", str(second)])
+    import json
+
+    results = json.loads(first.read_text())
+    assert set(results["stored"]) == {"shipped", "fused-none", "fused-dim"}
+    assert results == json.loads(second.read_text())
