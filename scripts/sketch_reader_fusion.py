@@ -14,7 +14,8 @@
 4. Renders held-out drawings with the fused latent, its deviation from the photo latents' mean optionally rescaled
    (``none``; ``dim``: each dimension's deviation times the photo latents' spread over the fit's spread on the
    training drawings; ``half``: the square root of that factor), and prints the sketch branch's figures of ``s2fgan
-   evaluate`` (Fréchet distance, sharpness, attribute AUCs) beside the shipped encoder's.
+   evaluate`` (Fréchet distance, sharpness, attribute AUCs) beside the shipped encoder's; ``--refine-steps N``
+   refines every latent, both encoders', as ``s2fgan evaluate --refine-steps N`` does.
 
 Analysis only (nothing is saved with the model); about 30 minutes on two CPU cores with the defaults.
 """
@@ -41,6 +42,8 @@ from s2fgan_hf.data.sketch_styles import SketchStyleSampler  # noqa: E402
 from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier  # noqa: E402
 from s2fgan_hf.evaluation.branches import evaluate_branches  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_batches, styled_set  # noqa: E402
+from s2fgan_hf.latent_refinement import RefinementSettings, refine_latent  # noqa: E402
+from s2fgan_hf.loading import load_refinement_critic  # noqa: E402
 
 TRAIN_STYLES = ("edges", "marker", "pencil", "sparse", "shaded", "clean")
 TRAIN_WEIGHTS = (2.0, 2.0, 1.0, 3.0, 1.0, 1.0)  # the shipped stage 2's --style_weights
@@ -123,6 +126,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", type=Path, help="write the figures as JSON here")
+    p.add_argument(
+        "--refine-steps", type=int, default=0, help="discriminator-guided refinement of every latent (both encoders')"
+    )
     p.add_argument("--save-fit", type=Path, help="save the reader and the fusion (torch.save) for a later --load-fit")
     p.add_argument("--load-fit", type=Path, help="take the reader and the fusion from --save-fit instead of fitting")
     args = p.parse_args(argv)
@@ -148,13 +154,23 @@ def main(argv: list[str] | None = None) -> None:
         fit = {"reader": reader.state_dict(), "weights": weights, "mean": mean, "factor": factor}
         torch.save(fit, args.save_fit)
 
-    shipped = model.encode_sketch
+    settings = RefinementSettings(steps=args.refine_steps)
+    critic = load_refinement_critic(args.model) if args.refine_steps else None
+    directions = model.attribute_directions.directions()
+
+    def refined(latent: torch.Tensor) -> torch.Tensor:
+        return refine_latent(model.decoder, critic, directions, latent, settings) if critic is not None else latent
+
     mode = {"value": "none"}
+
+    @torch.no_grad()
+    def shipped(sketch):
+        return refined(model.sketch_encoder(model.prepare_sketches(sketch)).float())
 
     @torch.no_grad()
     def fused(sketch):
         x = model.prepare_sketches(sketch)
-        return rescaled(ridge_apply(weights, views(model, reader, x)), mean, factor, mode["value"])
+        return refined(rescaled(ridge_apply(weights, views(model, reader, x)), mean, factor, mode["value"]))
 
     results: dict[str, dict[str, dict]] = {}
     for name in list(args.styles) + (["drawings"] if args.drawings else []):
@@ -171,9 +187,9 @@ def main(argv: list[str] | None = None) -> None:
                 )
                 batches = styled_batches(held_out, 50)
             mode["value"] = label.removeprefix("fused-")
-            model.encode_sketch = shipped if label == "shipped" else fused
+            model.encode_sketch = shipped if label == "shipped" else fused  # an instance attribute, for this call
             figures = evaluate_branches(model, classifier, batches, attributes=ATTRIBUTES, progress=False)
-            model.encode_sketch = shipped
+            del model.encode_sketch
             r = figures["from_sketch"]
             results.setdefault(name, {})[label] = r
             aucs = " ".join(f"{a} {v:.3f}" for a, v in r["fidelity_auc"].items())

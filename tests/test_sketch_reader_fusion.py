@@ -95,3 +95,8 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     results = json.loads(first.read_text())
     assert set(results["stored"]) == {"shipped", "fused-none", "fused-dim"}
     assert results == json.loads(second.read_text())
+    refined = tmp_path / "refined.json"
+    fusion.main([*common, "--load-fit", str(fit), "--refine-steps", "2", "-o", str(refined)])
+    moved = json.loads(refined.read_text())["stored"]
+    for label in ("shipped", "fused-dim"):  # both encoders' latents are refined
+        assert moved[label]["frechet_distance"] != results["stored"][label]["frechet_distance"]
