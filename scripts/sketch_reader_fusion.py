@@ -13,9 +13,10 @@
    linear estimate of the photo's latent from both views of the drawing.
 4. Renders held-out drawings with the fused latent, its deviation from the photo latents' mean optionally rescaled
    (``none``; ``dim``: each dimension's deviation times the photo latents' spread over the fit's spread on the
-   training drawings; ``half``: the square root of that factor), and prints the sketch branch's figures of ``s2fgan
-   evaluate`` (Fréchet distance, sharpness, attribute AUCs) beside the shipped encoder's; ``--refine-steps N``
-   refines every latent, both encoders', as ``s2fgan evaluate --refine-steps N`` does.
+   training drawings; ``half``: the square root of that factor; ``cov``: the affine map that gives the fit's
+   output on the training drawings the photo latents' mean and full covariance), and prints the sketch branch's
+   figures of ``s2fgan evaluate`` (Fréchet distance, sharpness, attribute AUCs) beside the shipped encoder's;
+   ``--refine-steps N`` refines every latent, both encoders', as ``s2fgan evaluate --refine-steps N`` does.
 
 Analysis only (nothing is saved with the model); about 30 minutes on two CPU cores with the defaults.
 """
@@ -48,7 +49,7 @@ from s2fgan_hf.loading import load_refinement_critic  # noqa: E402
 TRAIN_STYLES = ("edges", "marker", "pencil", "sparse", "shaded", "clean")
 TRAIN_WEIGHTS = (2.0, 2.0, 1.0, 3.0, 1.0, 1.0)  # the shipped stage 2's --style_weights
 ATTRIBUTES = ("Male", "Smiling", "Young", "Eyeglasses", "Bangs")
-RESCALES = ("none", "half", "dim")
+RESCALES = ("none", "half", "dim", "cov")
 
 
 def ridge_fit(x: torch.Tensor, y: torch.Tensor, strength: float) -> torch.Tensor:
@@ -68,6 +69,20 @@ def rescaled(fused: torch.Tensor, mean: torch.Tensor, factor: torch.Tensor, mode
     square root (``half``) or not at all (``none``)."""
     power = {"none": 0.0, "half": 0.5, "dim": 1.0}[mode]
     return mean + (fused - mean) * factor.pow(power)
+
+
+def _sqrtm(covariance: torch.Tensor, inverse: bool = False) -> torch.Tensor:
+    values, vectors = torch.linalg.eigh(covariance.double())
+    values = values.clamp_min(1e-6 * float(values.max()))  # few samples: a floor instead of a division by zero
+    return (vectors * (values.rsqrt() if inverse else values.sqrt())) @ vectors.T
+
+
+def colouring(fitted: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The affine map (``T`` [d, d], ``shift`` [d]) with ``fitted @ T + shift`` taking the mean and covariance of
+    ``target`` [N, d]: whitening by the fit's covariance, then colouring with the target's (``cov``)."""
+    transform = _sqrtm(torch.cov(fitted.double().T), inverse=True) @ _sqrtm(torch.cov(target.double().T))
+    shift = target.double().mean(0) - fitted.double().mean(0) @ transform
+    return transform.float(), shift.float()
 
 
 @torch.no_grad()
@@ -141,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
         reader.load_state_dict(fit["reader"])
         reader.eval()
         weights, mean, factor = fit["weights"], fit["mean"], fit["factor"]
+        transform, shift = fit["transform"], fit["shift"]
     else:
         train = training_drawings(model, args.data, args.variants, args.workers)
         print(f"{len(train['x'])} training drawings ({time.time() - start:.0f} s)", flush=True)
@@ -148,10 +164,13 @@ def main(argv: list[str] | None = None) -> None:
         both = views(model, reader, train["x"])
         weights = ridge_fit(both, train["z"], args.ridge)
         mean = train["z"].mean(0)
-        factor = train["z"].std(0) / ridge_apply(weights, both).std(0)  # the fit's shrinkage, per dimension
+        fitted = ridge_apply(weights, both)
+        factor = train["z"].std(0) / fitted.std(0)  # the fit's shrinkage, per dimension
+        transform, shift = colouring(fitted, train["z"])
         print(f"fit done ({time.time() - start:.0f} s); mean spread factor {factor.mean():.2f}", flush=True)
     if args.save_fit:
         fit = {"reader": reader.state_dict(), "weights": weights, "mean": mean, "factor": factor}
+        fit |= {"transform": transform, "shift": shift}
         torch.save(fit, args.save_fit)
 
     settings = RefinementSettings(steps=args.refine_steps)
@@ -170,7 +189,10 @@ def main(argv: list[str] | None = None) -> None:
     @torch.no_grad()
     def fused(sketch):
         x = model.prepare_sketches(sketch)
-        return refined(rescaled(ridge_apply(weights, views(model, reader, x)), mean, factor, mode["value"]))
+        latent = ridge_apply(weights, views(model, reader, x))
+        if mode["value"] == "cov":
+            return refined(latent @ transform + shift)
+        return refined(rescaled(latent, mean, factor, mode["value"]))
 
     results: dict[str, dict[str, dict]] = {}
     for name in list(args.styles) + (["drawings"] if args.drawings else []):

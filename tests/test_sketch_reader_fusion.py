@@ -33,6 +33,16 @@ def test_rescaling_scales_the_deviation_from_the_mean() -> None:
     torch.testing.assert_close(fusion.rescaled(fused, mean, factor, "half"), torch.tensor([[3.0, 2.0], [-1.0, -7.0]]))
 
 
+def test_colouring_gives_the_fit_the_targets_mean_and_covariance() -> None:
+    g = torch.Generator().manual_seed(0)
+    target = torch.randn(2000, 4, generator=g) @ torch.randn(4, 4, generator=g) + torch.tensor([1.0, 2.0, 3.0, 4.0])
+    fitted = 0.3 * target + 0.05 * torch.randn(2000, 4, generator=g)  # shrunk towards zero, a little noise
+    transform, shift = fusion.colouring(fitted, target)
+    mapped = fitted @ transform + shift
+    torch.testing.assert_close(mapped.mean(0), target.mean(0), atol=1e-4, rtol=0)
+    torch.testing.assert_close(torch.cov(mapped.T), torch.cov(target.T), atol=1e-3, rtol=1e-3)
+
+
 def test_views_are_the_readers_features_beside_the_encoders_latent() -> None:
     torch.manual_seed(0)
     model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
@@ -86,14 +96,15 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
 
     data = tmp_path / "prepared"
     prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", data, "celeba", size=128, progress=False)
-    common = ["--data", str(data), "--styles", "stored", "--limit", "8", "--rescale", "none", "dim", "--workers", "0"]
+    common = ["--data", str(data), "--styles", "stored", "--limit", "8", "--workers", "0"]
+    common += ["--rescale", "none", "dim", "cov"]
     fit, first, second = tmp_path / "fit.pt", tmp_path / "first.json", tmp_path / "second.json"
     fusion.main([*common, "--variants", "1", "--epochs", "1", "--save-fit", str(fit), "-o", str(first)])
     fusion.main([*common, "--load-fit", str(fit), "-o", str(second)])
     import json
 
     results = json.loads(first.read_text())
-    assert set(results["stored"]) == {"shipped", "fused-none", "fused-dim"}
+    assert set(results["stored"]) == {"shipped", "fused-none", "fused-dim", "fused-cov"}
     assert results == json.loads(second.read_text())
     refined = tmp_path / "refined.json"
     fusion.main([*common, "--load-fit", str(fit), "--refine-steps", "2", "-o", str(refined)])
