@@ -43,6 +43,7 @@ from s2fgan_hf.data.sketch_styles import SketchStyleSampler  # noqa: E402
 from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier  # noqa: E402
 from s2fgan_hf.evaluation.branches import evaluate_branches  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_batches, styled_set  # noqa: E402
+from s2fgan_hf.image_processing.image_io import load_grey, signed_batch_to_pils  # noqa: E402
 from s2fgan_hf.latent_refinement import RefinementSettings, refine_latent  # noqa: E402
 from s2fgan_hf.loading import load_refinement_critic  # noqa: E402
 
@@ -123,6 +124,36 @@ def views(model: S2FGAN, reader: nn.Sequential, x: torch.Tensor) -> torch.Tensor
     return torch.cat(parts)
 
 
+def _first_drawings(args: argparse.Namespace, model: S2FGAN, name: str, count: int = 8):
+    """The first ``count`` drawings of a held-out style, of --drawings or of --freehand (None when not given)."""
+    size = model.config.image_size
+    if name == "freehand":
+        if args.freehand is None:
+            return None
+        return [load_grey(path) for path in sorted(args.freehand.glob("*.jpg"))[:count]]
+    if name == "drawings":
+        if args.drawings is None:
+            return None
+        return [DrawingSet(args.drawings, size, crop=args.drawing_crop).drawing(k) for k in range(count)]
+    held_out = styled_set(args.data, name, size, ATTRIBUTES, split="test", limit=count)
+    return next(iter(styled_batches(held_out, count)))["sketch"]
+
+
+def _write_figure(rows: list[tuple[str, torch.Tensor]], path: Path) -> None:
+    """Rows of [B, 3, H, W] images in [-1, 1], each 2x enlarged, with its label on the left; a JPEG at ``path``."""
+    from PIL import Image, ImageDraw
+
+    side, label_width = 2 * rows[0][1].shape[-1], 150
+    columns = max(images.shape[0] for _, images in rows)
+    canvas = Image.new("RGB", (label_width + columns * side, len(rows) * side), "white")
+    draw = ImageDraw.Draw(canvas)
+    for r, (label, images) in enumerate(rows):
+        draw.text((4, r * side + side // 2 - 6), label, fill="black")
+        for c, image in enumerate(signed_batch_to_pils(images.float())):
+            canvas.paste(image.resize((side, side), Image.LANCZOS), (label_width + c * side, r * side))
+    canvas.save(path, quality=90)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="s2fgan_hf/pretrained/default")
@@ -144,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--refine-steps", type=int, default=0, help="discriminator-guided refinement of every latent (both encoders')"
     )
+    p.add_argument("--figure", type=Path, help="write a picture: sketch, shipped face, fused faces (first 8 per set)")
+    p.add_argument("--freehand", type=Path, help="a folder of freehand sketches for --figure")
     p.add_argument("--save-fit", type=Path, help="save the reader and the fusion (torch.save) for a later --load-fit")
     p.add_argument("--load-fit", type=Path, help="take the reader and the fusion from --save-fit instead of fitting")
     args = p.parse_args(argv)
@@ -216,6 +249,19 @@ def main(argv: list[str] | None = None) -> None:
             results.setdefault(name, {})[label] = r
             aucs = " ".join(f"{a} {v:.3f}" for a, v in r["fidelity_auc"].items())
             print(f"{name:9s} {label:11s} FD {r['frechet_distance']:6.1f} sharpness {r['sharpness']:.3f} {aucs}")
+    if args.figure:
+        sets = {name: _first_drawings(args, model, name) for name in list(args.styles) + ["drawings", "freehand"]}
+        encoders = {"shipped": shipped} | {f"fused-{m}": fused for m in args.rescale}
+        rows = []
+        for name, sketches in sets.items():
+            if sketches is None:
+                continue
+            x = model.prepare_sketches(sketches)
+            rows.append((name, x.repeat(1, 3, 1, 1)))
+            for label, encode in encoders.items():
+                mode["value"] = label.removeprefix("fused-")
+                rows.append((label, model.decode(encode(sketches)).clamp(-1, 1)))
+        _write_figure(rows, args.figure)
     print(f"done in {time.time() - start:.0f} s")
     if args.output:
         args.output.write_text(json.dumps(results, indent=2))

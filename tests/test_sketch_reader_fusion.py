@@ -100,7 +100,12 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     common += ["--rescale", "none", "dim", "cov"]
     fit, first, second = tmp_path / "fit.pt", tmp_path / "first.json", tmp_path / "second.json"
     fusion.main([*common, "--variants", "1", "--epochs", "1", "--save-fit", str(fit), "-o", str(first)])
-    fusion.main([*common, "--load-fit", str(fit), "-o", str(second)])
+    figure = tmp_path / "figure.jpg"
+    fusion.main([*common, "--load-fit", str(fit), "-o", str(second), "--figure", str(figure)])
+    from PIL import Image
+
+    with Image.open(figure) as picture:  # per set (only "stored" here): its sketches, then shipped and 3 fusions
+        assert picture.height == 5 * 2 * 64
     import json
 
     results = json.loads(first.read_text())
