@@ -74,7 +74,7 @@ def rescaled(fused: torch.Tensor, mean: torch.Tensor, factor: torch.Tensor, mode
 
 def _sqrtm(covariance: torch.Tensor, inverse: bool = False) -> torch.Tensor:
     values, vectors = torch.linalg.eigh(covariance.double())
-    values = values.clamp_min(1e-6 * float(values.max()))  # few samples: a floor instead of a division by zero
+    values = values.clamp_min(1e-8)  # a floor, not a division by zero, where there are fewer samples than dimensions
     return (vectors * (values.rsqrt() if inverse else values.sqrt())) @ vectors.T
 
 
