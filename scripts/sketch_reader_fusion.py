@@ -151,7 +151,7 @@ def _write_figure(rows: list[tuple[str, torch.Tensor]], path: Path) -> None:
         draw.text((4, r * side + side // 2 - 6), label, fill="black")
         for c, image in enumerate(signed_batch_to_pils(images.float())):
             canvas.paste(image.resize((side, side), Image.LANCZOS), (label_width + c * side, r * side))
-    canvas.save(path, quality=90)
+    canvas.save(path, quality=80)
 
 
 def main(argv: list[str] | None = None) -> None:
