@@ -42,6 +42,7 @@ from s2fgan_hf.data.dataset import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.data.sketch_styles import SketchStyleSampler  # noqa: E402
 from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier  # noqa: E402
 from s2fgan_hf.evaluation.branches import evaluate_branches  # noqa: E402
+from s2fgan_hf.evaluation.harness import evaluate, results_to_markdown  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_batches, styled_set  # noqa: E402
 from s2fgan_hf.image_processing.image_io import load_grey, signed_batch_to_pils  # noqa: E402
 from s2fgan_hf.latent_refinement import RefinementSettings, refine_latent  # noqa: E402
@@ -175,6 +176,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--refine-steps", type=int, default=0, help="discriminator-guided refinement of every latent (both encoders')"
     )
+    p.add_argument(
+        "--sliders", action="store_true", help="also the slider figures at -2 / +2 on held-out edge maps, fused (cov)"
+    )
     p.add_argument("--figure", type=Path, help="write a picture: sketch, shipped face, fused faces (first 8 per set)")
     p.add_argument("--freehand", type=Path, help="a folder of freehand sketches for --figure")
     p.add_argument("--save-fit", type=Path, help="save the reader and the fusion (torch.save) for a later --load-fit")
@@ -249,6 +253,15 @@ def main(argv: list[str] | None = None) -> None:
             results.setdefault(name, {})[label] = r
             aucs = " ".join(f"{a} {v:.3f}" for a, v in r["fidelity_auc"].items())
             print(f"{name:9s} {label:11s} FD {r['frechet_distance']:6.1f} sharpness {r['sharpness']:.3f} {aucs}")
+    if args.sliders:  # as `s2fgan evaluate --strengths -2 2 --slider-style edges` measures them
+        size, names = model.config.image_size, model.attribute_names
+        held_out = styled_set(args.data, "edges", size, names, split="test", limit=args.limit)
+        mode["value"] = "cov"
+        model.encode_sketch = fused
+        sliders = evaluate(model, classifier, styled_batches(held_out, 50), strengths=(-2.0, 2.0), progress=False)
+        del model.encode_sketch
+        results["sliders_fused_cov"] = sliders
+        print(results_to_markdown(sliders))
     if args.figure:
         sets = {name: _first_drawings(args, model, name) for name in list(args.styles) + ["drawings", "freehand"]}
         encoders = {"shipped": shipped} | {f"fused-{m}": fused for m in args.rescale}

@@ -101,7 +101,7 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     fit, first, second = tmp_path / "fit.pt", tmp_path / "first.json", tmp_path / "second.json"
     fusion.main([*common, "--variants", "1", "--epochs", "1", "--save-fit", str(fit), "-o", str(first)])
     figure = tmp_path / "figure.jpg"
-    fusion.main([*common, "--load-fit", str(fit), "-o", str(second), "--figure", str(figure)])
+    fusion.main([*common, "--load-fit", str(fit), "-o", str(second), "--figure", str(figure), "--sliders"])
     from PIL import Image
 
     with Image.open(figure) as picture:  # per set (only "stored" here): its sketches, then shipped and 3 fusions
@@ -110,7 +110,10 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
 
     results = json.loads(first.read_text())
     assert set(results["stored"]) == {"shipped", "fused-none", "fused-dim", "fused-cov"}
-    assert results == json.loads(second.read_text())
+    reloaded = json.loads(second.read_text())
+    sliders = reloaded.pop("sliders_fused_cov")
+    assert sliders["num_images"] > 0 and "Male" in sliders["editing"]
+    assert results == reloaded
     refined = tmp_path / "refined.json"
     fusion.main([*common, "--load-fit", str(fit), "--refine-steps", "2", "-o", str(refined)])
     moved = json.loads(refined.read_text())["stored"]
