@@ -77,7 +77,7 @@ def _sqrtm_psd(m: torch.Tensor) -> torch.Tensor:
 
 def frechet_distance(feats_a: torch.Tensor, feats_b: torch.Tensor) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets [N, D] (float64 eigen-decompositions)."""
-    a, b = feats_a.double(), feats_b.double()
+    a, b = feats_a.detach().double(), feats_b.detach().double()  # a figure, never a loss: no autograd history
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = torch.cov(a.t()), torch.cov(b.t())
     root_a = _sqrtm_psd(cov_a)
