@@ -25,7 +25,7 @@ def test_feature_matching_and_latent_moment_losses():
     z_image = torch.randn(64, 16, generator=g)
     shrunk = (0.3 * torch.randn(64, 16, generator=g)).requires_grad_(True)  # the measured collapse towards the mean
     spread = torch.randn(64, 16, generator=g)
-    assert float(L.latent_moment_loss(shrunk, z_image)) > 2 * float(L.latent_moment_loss(spread, z_image))
+    assert L.latent_moment_loss(shrunk, z_image).item() > 2 * L.latent_moment_loss(spread, z_image).item()
     z_image.requires_grad_(True)
     L.latent_moment_loss(shrunk, z_image).backward()
     assert shrunk.grad is not None and z_image.grad is None  # only the sketch side is pulled
