@@ -24,6 +24,7 @@ Analysis only (nothing is saved with the model); about 30 minutes on two CPU cor
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -45,7 +46,7 @@ from s2fgan_hf.evaluation.branches import evaluate_branches  # noqa: E402
 from s2fgan_hf.evaluation.harness import evaluate, results_to_markdown  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_batches, styled_set  # noqa: E402
 from s2fgan_hf.image_processing.image_io import load_grey, signed_batch_to_pils  # noqa: E402
-from s2fgan_hf.latent_refinement import RefinementSettings, refine_latent  # noqa: E402
+from s2fgan_hf.latent_refinement import LatentRefiner, RefinementSettings  # noqa: E402
 from s2fgan_hf.loading import load_refinement_critic  # noqa: E402
 
 TRAIN_STYLES = ("edges", "marker", "pencil", "sparse", "shaded", "clean")
@@ -210,30 +211,31 @@ def main(argv: list[str] | None = None) -> None:
         fit |= {"transform": transform, "shift": shift}
         torch.save(fit, args.save_fit)
 
-    settings = RefinementSettings(steps=args.refine_steps)
-    critic = load_refinement_critic(args.model) if args.refine_steps else None
+    refiner = None
+    if args.refine_steps:
+        refiner = LatentRefiner(load_refinement_critic(args.model), RefinementSettings(steps=args.refine_steps))
     directions = model.attribute_directions.directions()
 
     def refined(latent: torch.Tensor) -> torch.Tensor:
-        return refine_latent(model.decoder, critic, directions, latent, settings) if critic is not None else latent
-
-    mode = {"value": "none"}
+        return latent if refiner is None else refiner(model.decoder, directions, latent)
 
     @torch.no_grad()
     def shipped(sketch):
         return refined(model.sketch_encoder(model.prepare_sketches(sketch)).float())
 
     @torch.no_grad()
-    def fused(sketch):
-        x = model.prepare_sketches(sketch)
-        latent = ridge_apply(weights, views(model, reader, x))
-        if mode["value"] == "cov":
-            return refined(latent @ transform + shift)
-        return refined(rescaled(latent, mean, factor, mode["value"]))
+    def fused(sketch, mode: str):
+        latent = ridge_apply(weights, views(model, reader, model.prepare_sketches(sketch)))
+        return refined(latent @ transform + shift if mode == "cov" else rescaled(latent, mean, factor, mode))
 
+    def encoder(label: str):
+        """The encode_sketch of a row label: ``shipped`` or ``fused-<mode>``."""
+        return shipped if label == "shipped" else functools.partial(fused, mode=label.removeprefix("fused-"))
+
+    labels = ["shipped"] + [f"fused-{m}" for m in args.rescale]
     results: dict[str, dict[str, dict]] = {}
     for name in list(args.styles) + (["drawings"] if args.drawings else []):
-        for label in ["shipped"] + [f"fused-{m}" for m in args.rescale]:
+        for label in labels:
             if name == "drawings":
                 drawings = DrawingSet(
                     args.drawings, model.config.image_size, ATTRIBUTES, photos=args.drawing_photos,
@@ -245,8 +247,7 @@ def main(argv: list[str] | None = None) -> None:
                     args.data, name, model.config.image_size, ATTRIBUTES, split="test", limit=args.limit
                 )
                 batches = styled_batches(held_out, 50)
-            mode["value"] = label.removeprefix("fused-")
-            model.encode_sketch = shipped if label == "shipped" else fused  # an instance attribute, for this call
+            model.encode_sketch = encoder(label)  # an instance attribute, for this call
             figures = evaluate_branches(model, classifier, batches, attributes=ATTRIBUTES, progress=False)
             del model.encode_sketch
             r = figures["from_sketch"]
@@ -256,24 +257,21 @@ def main(argv: list[str] | None = None) -> None:
     if args.sliders:  # as `s2fgan evaluate --strengths -2 2 --slider-style edges` measures them
         size, names = model.config.image_size, model.attribute_names
         held_out = styled_set(args.data, "edges", size, names, split="test", limit=args.limit)
-        mode["value"] = "cov"
-        model.encode_sketch = fused
+        model.encode_sketch = encoder("fused-cov")
         sliders = evaluate(model, classifier, styled_batches(held_out, 50), strengths=(-2.0, 2.0), progress=False)
         del model.encode_sketch
         results["sliders_fused_cov"] = sliders
         print(results_to_markdown(sliders))
     if args.figure:
         sets = {name: _first_drawings(args, model, name) for name in list(args.styles) + ["drawings", "freehand"]}
-        encoders = {"shipped": shipped} | {f"fused-{m}": fused for m in args.rescale}
         rows = []
         for name, sketches in sets.items():
             if sketches is None:
                 continue
             x = model.prepare_sketches(sketches)
             rows.append((name, x.repeat(1, 3, 1, 1)))
-            for label, encode in encoders.items():
-                mode["value"] = label.removeprefix("fused-")
-                rows.append((label, model.decode(encode(sketches)).clamp(-1, 1)))
+            for label in labels:
+                rows.append((label, model.decode(encoder(label)(sketches)).clamp(-1, 1)))
         _write_figure(rows, args.figure)
     print(f"done in {time.time() - start:.0f} s")
     if args.output:

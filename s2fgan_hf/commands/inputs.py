@@ -99,17 +99,17 @@ def check_refine_steps(steps: int) -> None:
 def enable_refinement_checked(model: S2FGAN, source: str | None, steps: int, editor: str | None = None) -> None:
     """Turn on ``steps`` refinement steps for ``model`` with the discriminator of the checkpoint it came from
     (``source`` as given to :func:`load_model_checked`); a missing discriminator becomes an :class:`InputError`."""
-    from .. import S2FGANDiscriminator
     from ..latent_refinement import RefinementSettings
-    from ..loading import refinement_critic_source, resolve_model_source
+    from ..loading import load_refinement_critic, refinement_critic_source, resolve_model_source
 
     check_refine_steps(steps)
     if steps == 0:
         return
-    folder = refinement_critic_source(resolve_model_source(source, editor))
+    checkpoint = resolve_model_source(source, editor)
     try:
-        critic = S2FGANDiscriminator.from_pretrained_subfolder(folder)
+        critic = load_refinement_critic(checkpoint)
     except (OSError, ValueError) as error:
+        folder = refinement_critic_source(checkpoint)
         raise InputError(
             f"--refine-steps needs the image discriminator of the checkpoint ({folder}/discriminator): "
             f"{one_line(error)}"
