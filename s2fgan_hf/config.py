@@ -131,6 +131,9 @@ class S2FGANConfig:
         mapping_blocks: number of blocks in the attribute mapping network.
         latent_discriminator_hidden: width of the latent discriminator's hidden layer.
         grl_beta: gradient-reversal factor in front of the latent discriminator.
+        sketch_reader_width: 0 (the paper's sketch encoder; the default, so older config.json files load
+            unchanged) or the feature count of a ``SketchReader`` whose features the sketch encoder fuses into its
+            latent with one linear layer (``networks/sketch_reader.py``; not in the paper).
     """
 
     image_size: int = 256
@@ -156,6 +159,7 @@ class S2FGANConfig:
     mapping_blocks: int = 4
     latent_discriminator_hidden: int = 512
     grl_beta: float = 1.0
+    sketch_reader_width: int = 0
     preset: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -205,6 +209,11 @@ class S2FGANConfig:
             value = getattr(self, name)
             if not _is_int(value) or not 1 <= value <= high:
                 raise ValueError(f"{name} must be an integer in [1, {high}], got {value!r}")
+        if not _is_int(self.sketch_reader_width) or not 0 <= self.sketch_reader_width <= MAX_CHANNELS:
+            raise ValueError(
+                f"sketch_reader_width must be 0 (no reader) or an integer in [1, {MAX_CHANNELS}], "
+                f"got {self.sketch_reader_width!r}"
+            )
         _check_number("mlp_lr_mul", self.mlp_lr_mul, 0.0, MAX_LR_MUL, low_inclusive=False)
         _check_number("grl_beta", self.grl_beta, 0.0, MAX_GRL_BETA)
         taps = self.blur_kernel

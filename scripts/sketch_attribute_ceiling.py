@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader  # noqa: E402
 from s2fgan_hf.data.dataset import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler  # noqa: E402
 from s2fgan_hf.evaluation.branches import roc_auc  # noqa: E402
+from s2fgan_hf.networks.sketch_reader import reader_widths  # noqa: E402
 
 
 def _sketches(data: Path, split: str, attribute: str, style: str, size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -43,9 +44,9 @@ def _sketches(data: Path, split: str, attribute: str, style: str, size: int) -> 
 
 
 def attribute_cnn(outputs: int, size: int = 64) -> nn.Sequential:
-    """5 blocks of conv, batch norm, ReLU and max-pool (6 at 128 px), then a linear layer over the 128 pooled
-    features (``net[:-2]`` gives them) to ``outputs`` logits."""
-    widths = [1, 16, 32, 64, 96, 128] + ([128] if size == 128 else [])
+    """Blocks of conv, batch norm, ReLU and max-pool (64 px: 5, 128 px: 6; the package's ``SketchReader`` widths),
+    then a linear layer over the 128 pooled features (``net[:-2]`` gives them) to ``outputs`` logits."""
+    widths = [1, *reader_widths(128, size)]
     blocks = [
         nn.Sequential(nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2))
         for a, b in zip(widths, widths[1:])

@@ -24,8 +24,10 @@ Analysis only (nothing is saved with the model); about 30 minutes on two CPU cor
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -108,7 +110,7 @@ def training_drawings(model: S2FGAN, data: Path, variants: int, workers: int) ->
 def train_reader(x: torch.Tensor, y: torch.Tensor, epochs: int, seed: int) -> nn.Sequential:
     """The reader, trained on drawings ``x`` [N, 1, 64, 64] for 0/1 labels ``y`` [N, n] as the ceiling CNN is."""
     torch.manual_seed(seed)
-    reader = attribute_cnn(y.shape[1])
+    reader = attribute_cnn(y.shape[1], x.shape[-1])
     optimizer, schedule = one_cycle(reader, epochs, len(x))
     for epoch in range(epochs):
         loss = train_epoch(reader, x, y, optimizer, schedule)
@@ -122,8 +124,43 @@ def views(model: S2FGAN, reader: nn.Sequential, x: torch.Tensor) -> torch.Tensor
     parts = []
     for k in range(0, len(x), 500):
         batch = x[k : k + 500].float()
-        parts.append(torch.cat([reader[:-2](batch), model.sketch_encoder(batch).float()], 1))
+        drawing = model.sketch_encoder.resize(batch)  # what the fused model's reader sees
+        parts.append(torch.cat([reader[:-2](drawing), model.sketch_encoder(batch).float()], 1))
     return torch.cat(parts)
+
+
+def fold_batch_norm(block: nn.Sequential) -> tuple[torch.Tensor, torch.Tensor]:
+    """The weight and bias of one convolution that computes ``block``'s conv and eval-mode batch norm."""
+    conv, norm = block[0], block[1]
+    scale = norm.weight / (norm.running_var + norm.eps).sqrt()
+    return conv.weight * scale[:, None, None, None], (conv.bias - norm.running_mean) * scale + norm.bias
+
+
+@torch.no_grad()
+def fused_model(model: S2FGAN, reader: nn.Sequential, weights, transform, shift) -> S2FGAN:
+    """``model`` with the reader and the fusion (``cov``) inside its sketch encoder (``sketch_reader_width``).
+
+    The reader's batch norms are folded into its convolutions; ridge and colouring compose into one linear layer:
+    ([r, e, 1] @ weights) @ transform + shift. Its ``encode_sketch`` is the script's ``fused-cov`` encoder.
+    """
+    if model.config.sketch_reader_width:
+        raise ValueError("the model already fuses a reader into its sketch encoder; fit the fusion on one without")
+    width = reader[-1].in_features
+    config = dataclasses.replace(model.config, sketch_reader_width=width)
+    fused = S2FGAN(config)
+    keys = fused.load_state_dict(model.state_dict(), strict=False)
+    if keys.unexpected_keys or any(not k.startswith("sketch_encoder.") for k in keys.missing_keys):
+        raise ValueError(f"{model.config} does not carry over: {keys}")
+    convs = [m for m in fused.sketch_encoder.reader.blocks if isinstance(m, nn.Conv2d)]
+    cnn_blocks = [m for m in reader if isinstance(m, nn.Sequential)]
+    if len(convs) != len(cnn_blocks):
+        raise ValueError(f"the reader has {len(cnn_blocks)} blocks, the model's SketchReader {len(convs)}")
+    for conv, block in zip(convs, cnn_blocks):
+        conv.weight[:], conv.bias[:] = fold_batch_norm(block.eval())
+    composed = weights @ transform  # [width + d + 1, d]
+    fused.sketch_encoder.fusion.weight[:] = composed[:-1].T
+    fused.sketch_encoder.fusion.bias[:] = composed[-1] + shift
+    return fused.eval()
 
 
 def _first_drawings(args: argparse.Namespace, model: S2FGAN, name: str, count: int = 8):
@@ -184,13 +221,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--freehand", type=Path, help="a folder of freehand sketches for --figure")
     p.add_argument("--save-fit", type=Path, help="save the reader and the fusion (torch.save) for a later --load-fit")
     p.add_argument("--load-fit", type=Path, help="take the reader and the fusion from --save-fit instead of fitting")
+    p.add_argument(
+        "--save-model",
+        type=Path,
+        help="write the model with the reader and the fusion (cov) in its sketch encoder here (save_pretrained, and "
+        "--model's discriminator/ beside it)",
+    )
     args = p.parse_args(argv)
     start = time.time()
     model = S2FGAN.from_pretrained(args.model).eval().set_inference_precision("fp32")
     classifier = AttributeClassifier.from_pretrained(args.classifier).eval()
     if args.load_fit:
         fit = torch.load(args.load_fit)
-        reader = attribute_cnn(len(model.attribute_names))
+        reader = attribute_cnn(len(model.attribute_names), model.config.sketch_input_size)
         reader.load_state_dict(fit["reader"])
         reader.eval()
         weights, mean, factor = fit["weights"], fit["mean"], fit["factor"]
@@ -210,6 +253,11 @@ def main(argv: list[str] | None = None) -> None:
         fit = {"reader": reader.state_dict(), "weights": weights, "mean": mean, "factor": factor}
         fit |= {"transform": transform, "shift": shift}
         torch.save(fit, args.save_fit)
+    if args.save_model:
+        fused_model(model, reader, weights, transform, shift).save_pretrained(args.save_model)
+        if (Path(args.model) / "discriminator").is_dir():
+            shutil.copytree(Path(args.model) / "discriminator", args.save_model / "discriminator", dirs_exist_ok=True)
+        print(f"saved the fused model to {args.save_model}")
 
     refiner = None
     if args.refine_steps:

@@ -14,7 +14,9 @@ from s2fgan_hf.networks import (
     ImageEncoder,
     LatentDiscriminator,
     SketchEncoder,
+    SketchReader,
 )
+from s2fgan_hf.networks.sketch_reader import reader_widths
 
 
 def count(module: torch.nn.Module) -> int:
@@ -95,3 +97,33 @@ def test_image_encoder_refuses_a_photo_at_another_size():
     for bad in (torch.zeros(2, 3, 64, 64), torch.zeros(3, 32, 32), torch.zeros(2, 1, 32, 32)):
         with pytest.raises(ValueError, match=r"ImageEncoder expects photos of shape \[B, 3, 32, 32\].*encode_image"):
             encoder(bad)
+
+
+def test_sketch_reader_depth_follows_the_input_size() -> None:
+    assert reader_widths(128, 64) == [16, 32, 64, 96, 128]  # the attribute CNN of sketch_attribute_ceiling.py
+    assert reader_widths(128, 128) == [16, 32, 64, 96, 128, 128]
+    assert reader_widths(64, 32) == [16, 32, 48, 64]
+    for size in (8, 16, 32, 64, 128):
+        assert SketchReader(24, size)(torch.zeros(2, 1, size, size)).shape == (2, 24)
+
+
+def test_a_fresh_reader_fusion_passes_the_papers_latent_through() -> None:
+    torch.manual_seed(0)
+    plain = SketchEncoder(S2FGANConfig.from_preset("tiny-32")).eval()
+    with_reader = SketchEncoder(S2FGANConfig.from_preset("tiny-32", sketch_reader_width=16)).eval()
+    keys = with_reader.load_state_dict(plain.state_dict(), strict=False)
+    assert sorted({k.split(".")[0] for k in keys.missing_keys}) == ["fusion", "reader"] and not keys.unexpected_keys
+    sketch = torch.where(torch.rand(3, 1, 32, 32) < 0.1, -1.0, 1.0)
+    with torch.no_grad():
+        torch.testing.assert_close(with_reader(sketch), plain(sketch))
+    # Trained end to end (the trainer fine-tunes E_s as a whole): the reader gets a gradient once the fusion reads it.
+    with torch.no_grad():
+        with_reader.fusion.weight[:, :16].normal_()
+    with_reader(sketch).square().sum().backward()
+    assert with_reader.reader.blocks[0].weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("width", [-1, True, 2.5, "128", 10**6])
+def test_sketch_reader_width_is_checked(width) -> None:
+    with pytest.raises(ValueError, match="sketch_reader_width"):
+        S2FGANConfig.from_preset("tiny-32", sketch_reader_width=width)

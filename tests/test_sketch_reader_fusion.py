@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig
@@ -101,7 +102,19 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     fit, first, second = tmp_path / "fit.pt", tmp_path / "first.json", tmp_path / "second.json"
     fusion.main([*common, "--variants", "1", "--epochs", "1", "--save-fit", str(fit), "-o", str(first)])
     figure = tmp_path / "figure.jpg"
-    fusion.main([*common, "--load-fit", str(fit), "-o", str(second), "--figure", str(figure), "--sliders"])
+    saved = tmp_path / "fused-model"
+    fusion.main([*common, "--load-fit", str(fit), "-o", str(second), "--figure", str(figure), "--sliders"]
+                + ["--save-model", str(saved)])  # fmt: skip
+    fused = S2FGAN.from_pretrained(saved).eval().set_inference_precision("fp32")
+    assert fused.config.sketch_reader_width == 128 and (saved / "discriminator" / "config.json").is_file()
+    shipped = S2FGAN.from_pretrained("s2fgan_hf/pretrained/default").eval().set_inference_precision("fp32")
+    fitted = torch.load(fit)
+    reader = fusion.attribute_cnn(len(shipped.attribute_names)).eval()
+    reader.load_state_dict(fitted["reader"])
+    sketch = torch.where(torch.rand(4, 1, 64, 64) < 0.08, -1.0, 1.0)
+    expected = fusion.ridge_apply(fitted["weights"], fusion.views(shipped, reader, sketch))
+    expected = expected @ fitted["transform"] + fitted["shift"]
+    torch.testing.assert_close(fused.encode_sketch(sketch), expected, atol=1e-3, rtol=1e-3)
     from PIL import Image
 
     with Image.open(figure) as picture:  # per set (only "stored" here): its sketches, then shipped and 3 fusions
@@ -119,3 +132,42 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     moved = json.loads(refined.read_text())["stored"]
     for label in ("shipped", "fused-dim"):  # both encoders' latents are refined
         assert moved[label]["frechet_distance"] != results["stored"][label]["frechet_distance"]
+
+
+def test_folding_batch_norm_into_the_convolution_is_exact() -> None:
+    torch.manual_seed(0)
+    block = fusion.attribute_cnn(2)[0]  # conv, batch norm, ReLU, max-pool
+    block.train()
+    block(torch.randn(16, 1, 8, 8))  # running statistics away from 0 / 1
+    norm = block[1]
+    norm.weight.data.uniform_(0.5, 2.0)
+    norm.bias.data.normal_()
+    block.eval()
+    weight, bias = fusion.fold_batch_norm(block)
+    x = torch.randn(3, 1, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(torch.nn.functional.conv2d(x, weight, bias, padding=1), block[1](block[0](x)))
+
+
+def test_the_fused_model_encodes_sketches_as_the_fusion_does(tmp_path) -> None:
+    torch.manual_seed(0)
+    model = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval()
+    size, d = model.config.image_size, model.config.latent_dim
+    reader = fusion.attribute_cnn(3, size)
+    reader.train()
+    reader(torch.randn(32, 1, size, size))  # batch-norm statistics to fold
+    reader.eval()
+    weights, transform, shift = torch.randn(128 + d + 1, d), torch.randn(d, d) / d**0.5, torch.randn(d)
+    fused = fusion.fused_model(model, reader, weights, transform, shift)
+    assert fused.config.sketch_reader_width == 128
+    sketch = torch.where(torch.rand(5, 1, size, size) < 0.1, -1.0, 1.0)
+    expected = fusion.ridge_apply(weights, fusion.views(model, reader, sketch)) @ transform + shift
+    with torch.no_grad():
+        torch.testing.assert_close(fused.sketch_encoder(sketch), expected, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(fused.decoder(expected), model.decoder(expected))  # only E_s changed
+    fused.save_pretrained(tmp_path / "fused")
+    with torch.no_grad():
+        torch.testing.assert_close(S2FGAN.from_pretrained(tmp_path / "fused").sketch_encoder(sketch), expected,
+                                   atol=1e-4, rtol=1e-4)  # fmt: skip
+    with pytest.raises(ValueError, match="already fuses a reader"):
+        fusion.fused_model(fused, reader, weights, transform, shift)

@@ -8,6 +8,7 @@ from .editors import EDITORS, build_editor, editor_class, register_editor
 from .encoders import ImageEncoder, SketchEncoder
 from .image_discriminator import ImageDiscriminator
 from .latent_discriminator import LatentDiscriminator
+from .sketch_reader import SketchReader
 
 __all__ = [
     "EDITORS",
@@ -21,6 +22,7 @@ __all__ = [
     "ImageEncoder",
     "LatentDiscriminator",
     "SketchEncoder",
+    "SketchReader",
     "build_editor",
     "editor_class",
     "register_editor",

@@ -14,6 +14,7 @@ from torch import nn
 
 from ..config import S2FGANConfig
 from ..layers import ConvLayer, EqualLinear, PixelNorm, ResBlock
+from .sketch_reader import SketchReader
 
 
 def head_pool_size(channels: int) -> int:
@@ -101,15 +102,30 @@ class SketchEncoder(LatentEncoder):
     Input is a sketch at ``config.image_size`` in [-1, 1] (white paper = +1, black stroke = -1), shape
     [B, 1, H, W]. It is brought to ``config.sketch_input_size`` and binarised to {0 = stroke, 1 = paper},
     as the official model does, before the ResNet.
+
+    With ``config.sketch_reader_width > 0`` (not in the paper) a ``SketchReader`` reads the same drawing, before
+    it is binarised, and ``fusion``, one linear layer, maps [reader features, the ResNet's latent] to the
+    latent. Built fresh, ``fusion`` passes the ResNet's latent through unchanged; ``scripts/sketch_reader_fusion.py
+    --save-model`` fits it (with the reader) to a trained model.
     """
 
     def __init__(self, config: S2FGANConfig) -> None:
         super().__init__(1, config.sketch_input_size, config.sketch_encoder_channels, config)
         self.input_size = config.sketch_input_size
         self.downsample_mode = config.sketch_downsample
+        self.reader: SketchReader | None = None
+        self.fusion: nn.Linear | None = None
+        if config.sketch_reader_width:
+            width, d = config.sketch_reader_width, config.latent_dim
+            self.reader = SketchReader(width, config.sketch_input_size)
+            self.fusion = nn.Linear(width + d, d)
+            with torch.no_grad():  # [0 | I]: the paper's encoder until the fusion is fitted or trained
+                self.fusion.weight.zero_()
+                self.fusion.weight[:, width:] = torch.eye(d)
+                self.fusion.bias.zero_()
 
-    def binarize(self, sketch: torch.Tensor) -> torch.Tensor:
-        """[B, 1, H, W] in [-1, 1] -> [B, 1, s, s] in {0, 1} with s = sketch_input_size."""
+    def resize(self, sketch: torch.Tensor) -> torch.Tensor:
+        """[B, 1, H, W] in [-1, 1] -> [B, 1, s, s] in [-1, 1] with s = sketch_input_size."""
         if sketch.ndim != 4 or sketch.shape[1] != 1:
             raise ValueError(f"SketchEncoder expects [B, 1, H, W] sketches, got shape {tuple(sketch.shape)}")
         if sketch.shape[-2:] != (self.input_size, self.input_size):
@@ -119,10 +135,20 @@ class SketchEncoder(LatentEncoder):
             else:
                 # Official: bilinear with align_corners=True, then threshold (drops ~half of 1 px strokes).
                 sketch = F.interpolate(sketch, size=(self.input_size,) * 2, mode="bilinear", align_corners=True)
+        return sketch
+
+    def binarize(self, sketch: torch.Tensor) -> torch.Tensor:
+        """[B, 1, H, W] in [-1, 1] -> [B, 1, s, s] in {0, 1} with s = sketch_input_size."""
+        sketch = self.resize(sketch)
         return (sketch >= 0).to(sketch.dtype)
 
     def forward(self, sketch: torch.Tensor) -> torch.Tensor:
-        return super().forward(self.binarize(sketch))
+        drawing = self.resize(sketch)
+        latent = super().forward((drawing >= 0).to(drawing.dtype))
+        if self.reader is None or self.fusion is None:
+            return latent
+        both = torch.cat([self.reader(drawing), latent.to(drawing.dtype)], dim=1)  # [B, width + latent_dim]
+        return F.linear(both, self.fusion.weight.to(both.dtype), self.fusion.bias.to(both.dtype))
 
 
 class ImageEncoder(LatentEncoder):

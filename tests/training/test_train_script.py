@@ -280,3 +280,17 @@ def test_non_finite_loss_stops_before_anything_is_saved(prepared_dir, tmp_path, 
         run_training(base_args(prepared_dir, out, 4) + ["--checkpointing_steps", "2"])
     assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-2"]
     assert not (out / "final").exists()
+
+
+def test_fine_tuning_a_model_whose_sketch_encoder_fuses_a_reader(prepared_dir, tmp_path, run_training):
+    torch.manual_seed(0)
+    start = S2FGAN(S2FGANConfig.from_preset("tiny-32", sketch_reader_width=16))
+    with torch.no_grad():
+        start.sketch_encoder.fusion.weight[:, :16].normal_(0.0, 0.1)  # the fusion reads the reader (as when fitted)
+    start.save_pretrained(tmp_path / "start")
+    argv = base_args(prepared_dir, tmp_path / "tuned", 2) + ["--pretrained_model_name_or_path", tmp_path / "start"]
+    result = run_training(argv + ["--checkpointing_steps", "0"])
+    tuned = S2FGAN.from_pretrained(tmp_path / "tuned" / "final")
+    assert tuned.config.sketch_reader_width == 16
+    assert weights_moved(start.sketch_encoder.reader, tuned.sketch_encoder.reader)  # trained with E_s, end to end
+    assert weights_moved(start.sketch_encoder.fusion, result["generator"].sketch_encoder.fusion)
