@@ -130,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the latent discriminator) against the trained decoder; E_i, the decoder and C stay as they are.",
     )
     g.add_argument(
+        "--freeze_sketch_reader",
+        action="store_true",
+        help="With a model whose sketch encoder fuses a SketchReader (config sketch_reader_width > 0): keep the reader "
+        "and the fusion layer as they are and train the encoder's ResNet beneath them.",
+    )
+    g.add_argument(
         "--train_editor_only",
         action="store_true",
         help="The editor stage (docs/training.md §13): train only the attribute editor M of an editor that edits in "
@@ -311,6 +317,11 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         )
     for module in frozen:
         module.requires_grad_(False)
+    if args.freeze_sketch_reader:
+        if generator.sketch_encoder.reader is None or generator.sketch_encoder.fusion is None:
+            raise ValueError("--freeze_sketch_reader: this model's sketch encoder has no reader (sketch_reader_width 0)")
+        generator.sketch_encoder.reader.requires_grad_(False)
+        generator.sketch_encoder.fusion.requires_grad_(False)
     perceptual = build_perceptual_loss(
         args.perceptual_loss if weights.perceptual > 0 and not args.train_editor_only else "none",
         args.perceptual_weights,

@@ -27,7 +27,6 @@ import argparse
 import dataclasses
 import functools
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -40,7 +39,7 @@ from sketch_attribute_ceiling import attribute_cnn, one_cycle, train_epoch  # no
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from s2fgan_hf import S2FGAN  # noqa: E402
+from s2fgan_hf import S2FGAN, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.data.dataset import PreparedSketchFaceDataset  # noqa: E402
 from s2fgan_hf.data.sketch_styles import SketchStyleSampler  # noqa: E402
 from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier  # noqa: E402
@@ -254,9 +253,11 @@ def main(argv: list[str] | None = None) -> None:
         fit |= {"transform": transform, "shift": shift}
         torch.save(fit, args.save_fit)
     if args.save_model:
-        fused_model(model, reader, weights, transform, shift).save_pretrained(args.save_model)
-        if (Path(args.model) / "discriminator").is_dir():
-            shutil.copytree(Path(args.model) / "discriminator", args.save_model / "discriminator", dirs_exist_ok=True)
+        fused = fused_model(model, reader, weights, transform, shift)
+        fused.save_pretrained(args.save_model)
+        if (Path(args.model) / "discriminator" / "config.json").is_file():  # the same weights under the new config,
+            discriminator = S2FGANDiscriminator.from_pretrained_subfolder(args.model)  # as the trainer expects
+            discriminator.with_config(fused.config).save_pretrained(args.save_model / "discriminator")
         print(f"saved the fused model to {args.save_model}")
 
     refiner = None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from s2fgan_hf import S2FGAN, S2FGANConfig
+from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 
 from .script_loading import load_script
 
@@ -106,7 +106,8 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     fusion.main([*common, "--load-fit", str(fit), "-o", str(second), "--figure", str(figure), "--sliders"]
                 + ["--save-model", str(saved)])  # fmt: skip
     fused = S2FGAN.from_pretrained(saved).eval().set_inference_precision("fp32")
-    assert fused.config.sketch_reader_width == 128 and (saved / "discriminator" / "config.json").is_file()
+    assert fused.config.sketch_reader_width == 128
+    assert S2FGANDiscriminator.from_pretrained_subfolder(saved).config == fused.config  # fine-tunes with the model
     shipped = S2FGAN.from_pretrained("s2fgan_hf/pretrained/default").eval().set_inference_precision("fp32")
     fitted = torch.load(fit)
     reader = fusion.attribute_cnn(len(shipped.attribute_names)).eval()

@@ -77,6 +77,7 @@ class TrainConfig:
     style_moment_styles: tuple[str, ...] | None = None  # the styles --lambda_style_moments covers (None: all)
     sketch_anchor_styles: tuple[str, ...] | None = None  # the styles --lambda_sketch_anchor holds (None: all)
     freeze_photo_branch: bool = False
+    freeze_sketch_reader: bool = False
     train_editor_only: bool = False
     train_decoder_only: bool = False
     dataloader_num_workers: int = 0

@@ -294,3 +294,13 @@ def test_fine_tuning_a_model_whose_sketch_encoder_fuses_a_reader(prepared_dir, t
     assert tuned.config.sketch_reader_width == 16
     assert weights_moved(start.sketch_encoder.reader, tuned.sketch_encoder.reader)  # trained with E_s, end to end
     assert weights_moved(start.sketch_encoder.fusion, result["generator"].sketch_encoder.fusion)
+
+    frozen = tmp_path / "frozen"
+    argv = base_args(prepared_dir, frozen, 2) + ["--pretrained_model_name_or_path", tmp_path / "start"]
+    result = run_training(argv + ["--checkpointing_steps", "0", "--freeze_sketch_reader"])
+    held = result["generator"].sketch_encoder
+    assert not weights_moved(start.sketch_encoder.reader, held.reader)
+    assert not weights_moved(start.sketch_encoder.fusion, held.fusion)
+    assert weights_moved(start.sketch_encoder.refine, held.refine)  # the ResNet beneath them learns
+    with pytest.raises(ValueError, match="no reader"):
+        run_training(base_args(prepared_dir, tmp_path / "plain", 1) + ["--freeze_sketch_reader"])
