@@ -132,8 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--freeze_sketch_reader",
         action="store_true",
-        help="With a model whose sketch encoder fuses a SketchReader (config sketch_reader_width > 0): keep the reader "
-        "and the fusion layer as they are and train the encoder's ResNet beneath them.",
+        help="With a model whose sketch encoder fuses a SketchReader (config sketch_reader_width > 0): keep the "
+        "reader and the fusion layer as they are and train the encoder's ResNet beneath them.",
     )
     g.add_argument(
         "--train_editor_only",
@@ -319,7 +319,7 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         module.requires_grad_(False)
     if args.freeze_sketch_reader:
         if generator.sketch_encoder.reader is None or generator.sketch_encoder.fusion is None:
-            raise ValueError("--freeze_sketch_reader: this model's sketch encoder has no reader (sketch_reader_width 0)")
+            raise ValueError("--freeze_sketch_reader: the sketch encoder has no reader (sketch_reader_width 0)")
         generator.sketch_encoder.reader.requires_grad_(False)
         generator.sketch_encoder.fusion.requires_grad_(False)
     perceptual = build_perceptual_loss(
