@@ -218,6 +218,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--figure", type=Path, help="write a picture: sketch, shipped face, fused faces (first 8 per set)")
     p.add_argument("--freehand", type=Path, help="a folder of freehand sketches for --figure")
+    p.add_argument(
+        "--figure-model",
+        nargs="*",
+        default=[],
+        metavar="LABEL=FOLDER",
+        help="more rows for --figure: the faces of other saved models (e.g. one fine-tuned from --save-model's)",
+    )
     p.add_argument("--save-fit", type=Path, help="save the reader and the fusion (torch.save) for a later --load-fit")
     p.add_argument("--load-fit", type=Path, help="take the reader and the fusion from --save-fit instead of fitting")
     p.add_argument(
@@ -312,6 +319,10 @@ def main(argv: list[str] | None = None) -> None:
         results["sliders_fused_cov"] = sliders
         print(results_to_markdown(sliders))
     if args.figure:
+        figure_models = {
+            label: S2FGAN.from_pretrained(path).eval().set_inference_precision("fp32")
+            for label, path in (item.split("=", 1) for item in args.figure_model)
+        }
         sets = {name: _first_drawings(args, model, name) for name in list(args.styles) + ["drawings", "freehand"]}
         rows = []
         for name, sketches in sets.items():
@@ -321,6 +332,8 @@ def main(argv: list[str] | None = None) -> None:
             rows.append((name, x.repeat(1, 3, 1, 1)))
             for label in labels:
                 rows.append((label, model.decode(encoder(label)(sketches)).clamp(-1, 1)))
+            for label, other in figure_models.items():
+                rows.append((label, other.decode(other.encode_sketch(sketches)).clamp(-1, 1)))
         _write_figure(rows, args.figure)
     print(f"done in {time.time() - start:.0f} s")
     if args.output:

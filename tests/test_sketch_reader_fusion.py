@@ -106,6 +106,13 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     fusion.main([*common, "--load-fit", str(fit), "-o", str(second), "--figure", str(figure), "--sliders"]
                 + ["--save-model", str(saved)])  # fmt: skip
     fused = S2FGAN.from_pretrained(saved).eval().set_inference_precision("fp32")
+    with_model = tmp_path / "with-model.jpg"  # a saved model's faces as one more row per set
+    fusion.main([*common, "--load-fit", str(fit), "--rescale", "cov", "--figure", str(with_model)]
+                + ["--figure-model", f"saved={saved}"])  # fmt: skip
+    from PIL import Image
+
+    with Image.open(with_model) as picture:  # sketches, shipped, fused-cov, the saved model's
+        assert picture.height == 4 * 2 * 64
     assert fused.config.sketch_reader_width == 128
     assert S2FGANDiscriminator.from_pretrained_subfolder(saved).config == fused.config  # fine-tunes with the model
     shipped = S2FGAN.from_pretrained("s2fgan_hf/pretrained/default").eval().set_inference_precision("fp32")
@@ -116,8 +123,6 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     expected = fusion.ridge_apply(fitted["weights"], fusion.views(shipped, reader, sketch))
     expected = expected @ fitted["transform"] + fitted["shift"]
     torch.testing.assert_close(fused.encode_sketch(sketch), expected, atol=1e-3, rtol=1e-3)
-    from PIL import Image
-
     with Image.open(figure) as picture:  # per set (only "stored" here): its sketches, then shipped and 3 fusions
         assert picture.height == 5 * 2 * 64
     import json
