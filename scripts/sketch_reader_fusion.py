@@ -18,7 +18,10 @@
    figures of ``s2fgan evaluate`` (Fréchet distance, sharpness, attribute AUCs) beside the shipped encoder's;
    ``--refine-steps N`` refines every latent, both encoders', as ``s2fgan evaluate --refine-steps N`` does.
 
-Analysis only (nothing is saved with the model); about 30 minutes on two CPU cores with the defaults.
+About 30 minutes on two CPU cores with the defaults. ``--save-fit`` keeps the reader and the fusion for a later
+``--load-fit``; ``--save-model DIR`` writes the model with both inside its sketch encoder (``sketch_reader_width``,
+the ``cov`` fusion as one linear layer), loadable with ``S2FGAN.from_pretrained`` and fine-tunable with
+``train_accelerate.py`` (docs/checkpoint/training.md, "The reader inside the sketch encoder").
 """
 
 from __future__ import annotations
