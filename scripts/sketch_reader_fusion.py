@@ -14,7 +14,9 @@
 4. Renders held-out drawings with the fused latent, its deviation from the photo latents' mean optionally rescaled
    (``none``; ``dim``: each dimension's deviation times the photo latents' spread over the fit's spread on the
    training drawings; ``half``: the square root of that factor; ``cov``: the affine map that gives the fit's
-   output on the training drawings the photo latents' mean and full covariance), and prints the sketch branch's
+   output on the training drawings the photo latents' mean and full covariance; ``cap``: each eigen-direction of
+   the fit's covariance scaled towards the photo latents' spread along it, by at most ``--cap``, which keeps the
+   colouring from stretching directions the fit barely predicts), and prints the sketch branch's
    figures of ``s2fgan evaluate`` (Fréchet distance, sharpness, attribute AUCs) beside the shipped encoder's;
    ``--refine-steps N`` refines every latent, both encoders', as ``s2fgan evaluate --refine-steps N`` does.
 
@@ -56,7 +58,7 @@ from s2fgan_hf.loading import load_refinement_critic  # noqa: E402
 TRAIN_STYLES = ("edges", "marker", "pencil", "sparse", "shaded", "clean")
 TRAIN_WEIGHTS = (2.0, 2.0, 1.0, 3.0, 1.0, 1.0)  # the shipped stage 2's --style_weights
 ATTRIBUTES = ("Male", "Smiling", "Young", "Eyeglasses", "Bangs")
-RESCALES = ("none", "half", "dim", "cov")
+RESCALES = ("none", "half", "dim", "cov", "cap")
 
 
 def ridge_fit(x: torch.Tensor, y: torch.Tensor, strength: float) -> torch.Tensor:
@@ -76,6 +78,21 @@ def rescaled(fused: torch.Tensor, mean: torch.Tensor, factor: torch.Tensor, mode
     square root (``half``) or not at all (``none``)."""
     power = {"none": 0.0, "half": 0.5, "dim": 1.0}[mode]
     return mean + (fused - mean) * factor.pow(power)
+
+
+def capped_colouring(moments: dict[str, torch.Tensor], cap: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The affine map (``T`` [d, d], ``shift`` [d]) that scales the fit's output along each eigenvector of its
+    covariance by the target's spread over the fit's along it, at most ``cap``, and moves its mean onto the target's.
+
+    ``moments``: ``fit_mean``, ``fit_cov``, ``target_mean``, ``target_cov`` on the training drawings. Unlike
+    ``colouring`` it never amplifies a direction more than ``cap`` times (the full colouring's gains reach 50).
+    """
+    values, vectors = torch.linalg.eigh(moments["fit_cov"].double())
+    target = torch.einsum("di,de,ei->i", vectors, moments["target_cov"].double(), vectors)
+    gain = (target.clamp_min(0.0) / values.clamp_min(1e-12)).sqrt().clamp(max=cap)  # rounding: no negative spread
+    transform = (vectors * gain) @ vectors.T
+    shift = moments["target_mean"].double() - moments["fit_mean"].double() @ transform
+    return transform.float(), shift.float()
 
 
 def _sqrtm(covariance: torch.Tensor, inverse: bool = False) -> torch.Tensor:
@@ -203,7 +220,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--variants", type=int, default=3, help="drawings per training photo")
     p.add_argument("--epochs", type=int, default=6, help="reader training epochs")
     p.add_argument("--ridge", type=float, default=1000.0, help="L2 strength of the fusion's ridge regression")
-    p.add_argument("--rescale", nargs="+", default=list(RESCALES), choices=RESCALES)
+    p.add_argument("--rescale", nargs="+", default=list(RESCALES[:-1]), choices=RESCALES, help="cap: opt-in")
+    p.add_argument("--cap", type=float, default=2.0, help="the largest gain of the cap rescale")
+    p.add_argument("--model-rescale", choices=("cov", "cap"), default="cov", help="the fusion --save-model writes")
     p.add_argument("--styles", nargs="*", default=["edges", "stored", "pencil"], help="held-out styles to render")
     p.add_argument("--limit", type=int, default=500, help="held-out photos per style")
     p.add_argument("--drawings", type=Path, help="a folder of real drawings (e.g. the avatars), optional")
@@ -246,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
         reader.load_state_dict(fit["reader"])
         reader.eval()
         weights, mean, factor = fit["weights"], fit["mean"], fit["factor"]
-        transform, shift = fit["transform"], fit["shift"]
+        transform, shift, moments = fit["transform"], fit["shift"], fit.get("moments")
     else:
         train = training_drawings(model, args.data, args.variants, args.workers)
         print(f"{len(train['x'])} training drawings ({time.time() - start:.0f} s)", flush=True)
@@ -257,13 +276,20 @@ def main(argv: list[str] | None = None) -> None:
         fitted = ridge_apply(weights, both)
         factor = train["z"].std(0) / fitted.std(0)  # the fit's shrinkage, per dimension
         transform, shift = colouring(fitted, train["z"])
+        moments = {"fit_mean": fitted.mean(0), "fit_cov": torch.cov(fitted.T), "target_mean": train["z"].mean(0)}
+        moments["target_cov"] = torch.cov(train["z"].T)
         print(f"fit done ({time.time() - start:.0f} s); mean spread factor {factor.mean():.2f}", flush=True)
     if args.save_fit:
         fit = {"reader": reader.state_dict(), "weights": weights, "mean": mean, "factor": factor}
-        fit |= {"transform": transform, "shift": shift}
+        fit |= {"transform": transform, "shift": shift, "moments": moments}
         torch.save(fit, args.save_fit)
+    affine = {"cov": (transform, shift)}
+    if "cap" in args.rescale or args.model_rescale == "cap":
+        if moments is None:
+            raise SystemExit(f"error: {args.load_fit} has no moments for the cap rescale (saved by an older version)")
+        affine["cap"] = capped_colouring(moments, args.cap)
     if args.save_model:
-        fused = fused_model(model, reader, weights, transform, shift)
+        fused = fused_model(model, reader, weights, *affine[args.model_rescale])
         fused.save_pretrained(args.save_model)
         if (Path(args.model) / "discriminator" / "config.json").is_file():  # the same weights under the new config,
             discriminator = S2FGANDiscriminator.from_pretrained_subfolder(args.model)  # as the trainer expects
@@ -285,7 +311,9 @@ def main(argv: list[str] | None = None) -> None:
     @torch.no_grad()
     def fused(sketch, mode: str):
         latent = ridge_apply(weights, views(model, reader, model.prepare_sketches(sketch)))
-        return refined(latent @ transform + shift if mode == "cov" else rescaled(latent, mean, factor, mode))
+        if mode in affine:
+            return refined(latent @ affine[mode][0] + affine[mode][1])
+        return refined(rescaled(latent, mean, factor, mode))
 
     def encoder(label: str):
         """The encode_sketch of a row label: ``shipped`` or ``fused-<mode>``."""

@@ -98,7 +98,7 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     data = tmp_path / "prepared"
     prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", data, "celeba", size=128, progress=False)
     common = ["--data", str(data), "--styles", "stored", "--limit", "8", "--workers", "0"]
-    common += ["--rescale", "none", "dim", "cov"]
+    common += ["--rescale", "none", "dim", "cov", "cap"]
     fit, first, second = tmp_path / "fit.pt", tmp_path / "first.json", tmp_path / "second.json"
     fusion.main([*common, "--variants", "1", "--epochs", "1", "--save-fit", str(fit), "-o", str(first)])
     figure = tmp_path / "figure.jpg"
@@ -123,12 +123,12 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     expected = fusion.ridge_apply(fitted["weights"], fusion.views(shipped, reader, sketch))
     expected = expected @ fitted["transform"] + fitted["shift"]
     torch.testing.assert_close(fused.encode_sketch(sketch), expected, atol=1e-3, rtol=1e-3)
-    with Image.open(figure) as picture:  # per set (only "stored" here): its sketches, then shipped and 3 fusions
-        assert picture.height == 5 * 2 * 64
+    with Image.open(figure) as picture:  # per set (only "stored" here): its sketches, then shipped and 4 fusions
+        assert picture.height == 6 * 2 * 64
     import json
 
     results = json.loads(first.read_text())
-    assert set(results["stored"]) == {"shipped", "fused-none", "fused-dim", "fused-cov"}
+    assert set(results["stored"]) == {"shipped", "fused-none", "fused-dim", "fused-cov", "fused-cap"}
     reloaded = json.loads(second.read_text())
     sliders = reloaded.pop("sliders_fused_cov")
     assert sliders["num_images"] > 0 and "Male" in sliders["editing"]
@@ -177,3 +177,16 @@ def test_the_fused_model_encodes_sketches_as_the_fusion_does(tmp_path) -> None:
                                    atol=1e-4, rtol=1e-4)  # fmt: skip
     with pytest.raises(ValueError, match="already fuses a reader"):
         fusion.fused_model(fused, reader, weights, transform, shift)
+
+
+def test_the_capped_colouring_stretches_no_direction_more_than_the_cap() -> None:
+    g = torch.Generator().manual_seed(0)
+    target = torch.randn(4000, 3, generator=g) * torch.tensor([1.0, 2.0, 3.0]) + torch.tensor([1.0, 0.0, -1.0])
+    fitted = target * torch.tensor([0.5, 0.1, 0.02])  # the fit's spread: 0.5, 0.2, 0.06 (gains 2, 10, 50)
+    moments = {"fit_mean": fitted.mean(0), "fit_cov": torch.cov(fitted.T)}
+    moments |= {"target_mean": target.mean(0), "target_cov": torch.cov(target.T)}
+    for cap, gains in ((100.0, [2.0, 10.0, 50.0]), (4.0, [2.0, 4.0, 4.0])):
+        transform, shift = fusion.capped_colouring(moments, cap)
+        mapped = fitted @ transform + shift
+        torch.testing.assert_close(mapped.mean(0), target.mean(0), atol=1e-3, rtol=0)
+        torch.testing.assert_close(mapped.std(0) / fitted.std(0), torch.tensor(gains), atol=0.05, rtol=0.01)
