@@ -80,11 +80,19 @@ def rescaled(fused: torch.Tensor, mean: torch.Tensor, factor: torch.Tensor, mode
     return mean + (fused - mean) * factor.pow(power)
 
 
+def latent_moments(fitted: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``fit_mean``, ``fit_cov``, ``target_mean``, ``target_cov`` of the fit's output and the targets [N, d] (float64):
+    what ``colouring`` and ``capped_colouring`` are computed from (and what ``--save-fit`` keeps)."""
+    fitted, target = fitted.double(), target.double()
+    return {"fit_mean": fitted.mean(0), "fit_cov": torch.cov(fitted.T), "target_mean": target.mean(0),
+            "target_cov": torch.cov(target.T)}  # fmt: skip
+
+
 def capped_colouring(moments: dict[str, torch.Tensor], cap: float) -> tuple[torch.Tensor, torch.Tensor]:
     """The affine map (``T`` [d, d], ``shift`` [d]) that scales the fit's output along each eigenvector of its
     covariance by the target's spread over the fit's along it, at most ``cap``, and moves its mean onto the target's.
 
-    ``moments``: ``fit_mean``, ``fit_cov``, ``target_mean``, ``target_cov`` on the training drawings. Unlike
+    ``moments``: ``latent_moments`` on the training drawings. Unlike
     ``colouring`` it never amplifies a direction more than ``cap`` times (the full colouring's gains reach 50).
     """
     values, vectors = torch.linalg.eigh(moments["fit_cov"].double())
@@ -101,11 +109,12 @@ def _sqrtm(covariance: torch.Tensor, inverse: bool = False) -> torch.Tensor:
     return (vectors * (values.rsqrt() if inverse else values.sqrt())) @ vectors.T
 
 
-def colouring(fitted: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The affine map (``T`` [d, d], ``shift`` [d]) with ``fitted @ T + shift`` taking the mean and covariance of
-    ``target`` [N, d]: whitening by the fit's covariance, then colouring with the target's (``cov``)."""
-    transform = _sqrtm(torch.cov(fitted.double().T), inverse=True) @ _sqrtm(torch.cov(target.double().T))
-    shift = target.double().mean(0) - fitted.double().mean(0) @ transform
+def colouring(moments: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The affine map (``T`` [d, d], ``shift`` [d]) with ``fitted @ T + shift`` taking the target's mean and
+    covariance (``moments``: ``latent_moments``): whitening by the fit's covariance, then colouring with the
+    target's (``cov``)."""
+    transform = _sqrtm(moments["fit_cov"], inverse=True) @ _sqrtm(moments["target_cov"])
+    shift = moments["target_mean"].double() - moments["fit_mean"].double() @ transform
     return transform.float(), shift.float()
 
 
@@ -192,7 +201,8 @@ def _first_drawings(args: argparse.Namespace, model: S2FGAN, name: str, count: i
     if name == "drawings":
         if args.drawings is None:
             return None
-        return [DrawingSet(args.drawings, size, crop=args.drawing_crop).drawing(k) for k in range(count)]
+        drawings = DrawingSet(args.drawings, size, crop=args.drawing_crop)
+        return [drawings.drawing(k) for k in range(count)]
     held_out = styled_set(args.data, name, size, ATTRIBUTES, split="test", limit=count)
     return next(iter(styled_batches(held_out, count)))["sketch"]
 
@@ -275,9 +285,8 @@ def main(argv: list[str] | None = None) -> None:
         mean = train["z"].mean(0)
         fitted = ridge_apply(weights, both)
         factor = train["z"].std(0) / fitted.std(0)  # the fit's shrinkage, per dimension
-        transform, shift = colouring(fitted, train["z"])
-        moments = {"fit_mean": fitted.mean(0), "fit_cov": torch.cov(fitted.T), "target_mean": train["z"].mean(0)}
-        moments["target_cov"] = torch.cov(train["z"].T)
+        moments = latent_moments(fitted, train["z"])
+        transform, shift = colouring(moments)
         print(f"fit done ({time.time() - start:.0f} s); mean spread factor {factor.mean():.2f}", flush=True)
     if args.save_fit:
         fit = {"reader": reader.state_dict(), "weights": weights, "mean": mean, "factor": factor}

@@ -38,7 +38,7 @@ def test_colouring_gives_the_fit_the_targets_mean_and_covariance() -> None:
     g = torch.Generator().manual_seed(0)
     target = torch.randn(2000, 4, generator=g) @ torch.randn(4, 4, generator=g) + torch.tensor([1.0, 2.0, 3.0, 4.0])
     fitted = 0.3 * target + 0.05 * torch.randn(2000, 4, generator=g)  # shrunk towards zero, a little noise
-    transform, shift = fusion.colouring(fitted, target)
+    transform, shift = fusion.colouring(fusion.latent_moments(fitted, target))
     mapped = fitted @ transform + shift
     torch.testing.assert_close(mapped.mean(0), target.mean(0), atol=1e-4, rtol=0)
     torch.testing.assert_close(torch.cov(mapped.T), torch.cov(target.T), atol=1e-3, rtol=1e-3)
@@ -183,8 +183,7 @@ def test_the_capped_colouring_stretches_no_direction_more_than_the_cap() -> None
     g = torch.Generator().manual_seed(0)
     target = torch.randn(4000, 3, generator=g) * torch.tensor([1.0, 2.0, 3.0]) + torch.tensor([1.0, 0.0, -1.0])
     fitted = target * torch.tensor([0.5, 0.1, 0.02])  # the fit's spread: 0.5, 0.2, 0.06 (gains 2, 10, 50)
-    moments = {"fit_mean": fitted.mean(0), "fit_cov": torch.cov(fitted.T)}
-    moments |= {"target_mean": target.mean(0), "target_cov": torch.cov(target.T)}
+    moments = fusion.latent_moments(fitted, target)
     for cap, gains in ((100.0, [2.0, 10.0, 50.0]), (4.0, [2.0, 4.0, 4.0])):
         transform, shift = fusion.capped_colouring(moments, cap)
         mapped = fitted @ transform + shift

@@ -14,6 +14,7 @@ from torch import nn
 
 from ..config import S2FGANConfig
 from ..layers import ConvLayer, EqualLinear, PixelNorm, ResBlock
+from ..layers.weight_cache import derived_weight
 from .sketch_reader import SketchReader
 
 
@@ -148,7 +149,10 @@ class SketchEncoder(LatentEncoder):
         if self.reader is None or self.fusion is None:
             return latent
         both = torch.cat([self.reader(drawing), latent.to(drawing.dtype)], dim=1)  # [B, width + latent_dim]
-        return F.linear(both, self.fusion.weight.to(both.dtype), self.fusion.bias.to(both.dtype))
+        fusion = self.fusion
+        weight = derived_weight(fusion, "weight", fusion.weight, both.dtype, lambda: fusion.weight)
+        bias = derived_weight(fusion, "bias", fusion.bias, both.dtype, lambda: fusion.bias)
+        return F.linear(both, weight, bias)
 
 
 class ImageEncoder(LatentEncoder):

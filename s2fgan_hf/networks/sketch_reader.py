@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..layers.weight_cache import derived_weight
+
 # Each block's width as a fraction of the last block's (``width``), for the first five blocks; more blocks keep
 # ``width``, fewer blocks take the last fractions.
 _FRACTIONS = (1 / 8, 1 / 4, 1 / 2, 3 / 4, 1.0)
@@ -42,13 +44,14 @@ class SketchReader(nn.Module):
         for a, b in zip([1, *widths], widths):
             layers += [nn.Conv2d(a, b, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
         self.blocks = nn.Sequential(*layers)
-        self.width = width
 
     def forward(self, drawing: torch.Tensor) -> torch.Tensor:
         x = drawing
         for layer in self.blocks:
             if isinstance(layer, nn.Conv2d):  # the weights in the input's dtype (bf16 inference keeps fp32 weights)
-                x = F.conv2d(x, layer.weight.to(x.dtype), layer.bias.to(x.dtype), padding=1)
+                weight = derived_weight(layer, "weight", layer.weight, x.dtype, lambda w=layer.weight: w)
+                bias = derived_weight(layer, "bias", layer.bias, x.dtype, lambda b=layer.bias: b)
+                x = F.conv2d(x, weight, bias, padding=1)
             else:
                 x = layer(x)
         return x.mean(dim=(2, 3))
