@@ -65,7 +65,10 @@ class LatentRefiner:
         self.critic, self.settings = critic.eval(), settings or RefinementSettings()
 
     def __call__(self, decoder: nn.Module, directions: torch.Tensor, latent: torch.Tensor) -> torch.Tensor:
-        self.critic.to(latent.device)  # follows a model moved after set_refinement (a no-op otherwise)
+        # Follows a model moved after set_refinement (a no-op otherwise). Outside inference mode: a move made under
+        # it would turn the critic's weights into inference tensors, which no later step can take gradients through.
+        with torch.inference_mode(False):
+            self.critic.to(latent.device)
         return refine_latent(decoder, self.critic, directions, latent, self.settings)
 
 

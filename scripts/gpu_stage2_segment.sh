@@ -10,7 +10,8 @@
 # `cat OUT/checkpoint.tar.part-* > checkpoint.tar`), metrics.jsonl, the last sample grid and the log (train.log) - 7 files at most.
 # TRAIN_EXTRA adds training flags (e.g. --cpu for a dry run), PREP_DEVICE picks the extraction device, STYLES and
 # STYLE_WEIGHTS the drawing styles (default: the four of the shipped run; e.g. STYLES="edges marker pencil sparse shaded"
-# STYLE_WEIGHTS="1 1 1 1 2").
+# STYLE_WEIGHTS="1 1 1 1 2"). PRETRAINED names the start model (default: the shipped one); PACK=0 skips the checkpoint
+# tar (a caller that packs what it needs itself); MINUTES 0 prepares the data and stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="$1"
@@ -58,10 +59,11 @@ PY
   cat "${data}"-part*.log >>"$out/train.log"
   echo "prepared $(wc -l <"$data/metadata.jsonl") photos in $(($(date +%s) - start)) s" | tee -a "$out/train.log"
 fi
+[ "$minutes" = 0 ] && exit 0
 
 # The stage-2 recipe of docs/checkpoint/training.md, at batch 32 with 12 loader workers.
 "$py" train_accelerate.py \
-  --pretrained_model_name_or_path s2fgan_hf/pretrained/default --train_data_dir "$data" \
+  --pretrained_model_name_or_path "${PRETRAINED:-s2fgan_hf/pretrained/default}" --train_data_dir "$data" \
   --sketch_styles ${STYLES:-edges marker pencil sparse} ${STYLE_WEIGHTS:+--style_weights $STYLE_WEIGHTS} --freeze_photo_branch \
   --output_dir "$run" --train_batch_size 32 --max_train_steps 100000 --max_train_minutes "$minutes" \
   --mixed_precision no --checkpointing_steps 1000 --checkpoints_total_limit 1 --validation_steps 1000 \
@@ -71,8 +73,9 @@ fi
   --lambda_sketch_adv 1 --lambda_sketch_fm 2 --lambda_latent_moments 2 \
   --resume_from_checkpoint latest ${TRAIN_EXTRA:-} 2>&1 | tee -a "$out/train.log" || echo "training failed; packing the last checkpoint"
 
-last=$(ls -d "$run"/checkpoint-* | sort -t- -k2 -n | tail -n 1)
-tar -C "$run" -cf - "$(basename "$last")" | split -b 15M - "$out/checkpoint.tar.part-"
 cp "$run/metrics.jsonl" "$out/" || true
 cp "$(ls "$run"/samples/*.png | tail -n 1)" "$out/last_samples.png" || true
+[ "${PACK:-1}" = 0 ] && exit 0
+last=$(ls -d "$run"/checkpoint-* | sort -t- -k2 -n | tail -n 1)
+tar -C "$run" -cf - "$(basename "$last")" | split -b 15M - "$out/checkpoint.tar.part-"
 ls -l "$out"

@@ -104,6 +104,24 @@ def test_the_model_refines_when_told_and_never_saves_the_critic(tiny_model, crit
         tiny_model.set_refinement("discriminator")  # type: ignore[arg-type]
 
 
+def test_the_critic_follows_the_model_outside_inference_mode(tiny_model, critic, stroke_sketch, monkeypatch):
+    # On a GPU, a critic moved to cuda:0 under the caller's inference mode got inference-tensor weights, and the
+    # refinement's backward pass failed (seen on an H200). The move itself must leave inference mode.
+    tiny_model.set_refinement(critic, RefinementSettings(steps=1))
+    image_critic = critic.image_discriminator
+    modes: list[bool] = []
+    move = image_critic.to
+
+    def recording_to(*args, **kwargs):
+        modes.append(torch.is_inference_mode_enabled())
+        return move(*args, **kwargs)
+
+    monkeypatch.setattr(image_critic, "to", recording_to)
+    with torch.inference_mode():
+        tiny_model.encode_sketch(stroke_sketch)
+    assert modes == [False]
+
+
 def _sketch_file(tmp_path):
     arr = np.full((64, 64), 255, dtype=np.uint8)
     arr[20, 5:60] = 0
