@@ -48,6 +48,24 @@ def test_dec_gets_the_new_sketch_encoder_and_keeps_its_editor(tmp_path: Path):
     assert _same_weights(tmp_path / "out" / "discriminator", tmp_path / "dec" / "discriminator")
 
 
+def test_a_sketch_encoder_with_a_reader_brings_its_settings(tmp_path: Path):
+    _, dec = _bundles(tmp_path)
+    dis = S2FGAN.from_pretrained(tmp_path / "dis")
+    torch.manual_seed(3)
+    reader = S2FGAN(S2FGANConfig.from_dict({**dis.config.to_dict(), "sketch_reader_width": 16})).eval()
+    reader.load_state_dict({k: v for k, v in dis.state_dict().items() if not k.startswith("sketch_encoder.")},
+                           strict=False)  # fmt: skip
+    reader.save_pretrained(tmp_path / "reader")
+    out = tmp_path / "out" / "generator_ema"
+    main([str(tmp_path / "dec"), str(tmp_path / "reader"), str(out)])
+    rebuilt = S2FGAN.from_pretrained(out)
+    assert rebuilt.config.variant == "dec" and rebuilt.config.sketch_reader_width == 16
+    for name, value in rebuilt.state_dict().items():
+        expected = (reader if name.startswith("sketch_encoder.") else dec).state_dict()[name]
+        assert torch.equal(value, expected), name
+    assert S2FGANDiscriminator.from_pretrained(tmp_path / "out" / "discriminator").config == rebuilt.config
+
+
 def test_a_new_decoder_brings_its_discriminator(tmp_path: Path):
     dis, dec = _bundles(tmp_path, moved="decoder")
     out = tmp_path / "out" / "generator_ema"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,14 +10,11 @@ import torch
 
 from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "sketch_encoder_transplant.py"
+from .script_loading import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("sketch_encoder_transplant", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("sketch_encoder_transplant")
 
 
 @pytest.fixture
