@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 
 import pytest
@@ -92,12 +94,30 @@ def test_the_ceiling_cnn_learns_a_drawn_attribute() -> None:
     assert scores[y[:, 0] > 0].min() > scores[y[:, 0] == 0].max()
 
 
+def _paper_encoder_model(folder: Path) -> Path:
+    """The bundled model with the paper's sketch encoder: its own when it has no reader, else its ResNet E_s alone
+    (the reader and the fusion dropped), saved with its discriminator; the script fits a reader onto such a model."""
+    bundled = Path(__file__).resolve().parents[1] / "s2fgan_hf" / "pretrained" / "default"
+    shipped = S2FGAN.from_pretrained(bundled)
+    if shipped.config.sketch_reader_width == 0:
+        return bundled
+    plain = S2FGAN(dataclasses.replace(shipped.config, sketch_reader_width=0))
+    dropped = ("sketch_encoder.reader.", "sketch_encoder.fusion.")
+    plain.load_state_dict({k: v for k, v in shipped.state_dict().items() if not k.startswith(dropped)})
+    plain.save_pretrained(folder)
+    S2FGANDiscriminator.from_pretrained_subfolder(bundled).with_config(plain.config).save_pretrained(
+        folder / "discriminator"
+    )
+    return folder
+
+
 def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
     from s2fgan_hf.data.prepare import prepare_dataset
 
     data = tmp_path / "prepared"
     prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", data, "celeba", size=128, progress=False)
-    common = ["--data", str(data), "--styles", "stored", "--limit", "8", "--workers", "0"]
+    base = _paper_encoder_model(tmp_path / "paper-encoder")
+    common = ["--model", str(base), "--data", str(data), "--styles", "stored", "--limit", "8", "--workers", "0"]
     common += ["--rescale", "none", "dim", "cov", "cap"]
     fit, first, second = tmp_path / "fit.pt", tmp_path / "first.json", tmp_path / "second.json"
     fusion.main([*common, "--variants", "1", "--epochs", "1", "--save-fit", str(fit), "-o", str(first)])
@@ -115,7 +135,7 @@ def test_main_fits_saves_and_reloads_the_same_fusion(tmp_path) -> None:
         assert picture.height == 4 * 2 * 64
     assert fused.config.sketch_reader_width == 128
     assert S2FGANDiscriminator.from_pretrained_subfolder(saved).config == fused.config  # fine-tunes with the model
-    shipped = S2FGAN.from_pretrained("s2fgan_hf/pretrained/default").eval().set_inference_precision("fp32")
+    shipped = S2FGAN.from_pretrained(base).eval().set_inference_precision("fp32")
     fitted = torch.load(fit)
     reader = fusion.attribute_cnn(len(shipped.attribute_names)).eval()
     reader.load_state_dict(fitted["reader"])
