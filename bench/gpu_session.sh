@@ -9,6 +9,7 @@
 #                             bf16 matmul peak and the datasheet figure, fast vs fp32 PSNR on CUDA;
 # 2. training_cuda_bf16.json  paper-256 training images/s and TFLOP/s at batch 32 under bf16 autocast;
 # 3. training_cuda_fp32.json  the same without autocast (PyTorch defaults: TF32 in convolutions, not in matmuls), batch 16.
+#    training_r1_profile.txt the op profile of one bf16 R1 iteration (30x a plain one on an H200: find out why).
 # Each step writes its own file, so a step that fails leaves the others (its error goes to the .log file).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,7 @@ echo "+ pytest tests/training/test_cuda.py"
 run inference_cuda "${PYTHON:-python3}" bench/bench_inference.py --device cuda --presets paper-256 cpu-64 --repeats 20
 run refinement_cuda "${PYTHON:-python3}" bench/bench_refinement.py --device cuda --steps 0 10 --batch-size 8
 run training_cuda_bf16 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 32 --steps 10 \
-  --mixed_precision bf16
+  --mixed_precision bf16 --profile_r1 "$out/training_r1_profile.txt"
 run training_cuda_fp32 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 16 --steps 5 \
   --mixed_precision no
 ls -l "$out"

@@ -50,9 +50,12 @@ def test_inference_bench_reports_latency_ratios_and_batch_throughput():
     assert report["peak_rss_mb"] > 0
 
 
-def test_training_bench_reports_images_per_second_and_tflops():
+def test_training_bench_reports_images_per_second_and_tflops(tmp_path):
+    profile = tmp_path / "r1.txt"
     report = run_json(
         "bench/bench_training.py",
+        "--profile_r1",
+        str(profile),
         "--presets",
         "tiny-32",
         "--batch_size",
@@ -67,6 +70,8 @@ def test_training_bench_reports_images_per_second_and_tflops():
     assert result["images_per_sec"] > 0 and result["images_per_sec_with_r1"] > 0
     assert result["gflop_per_iteration"] > 0 and result["achieved_tflops"] > 0
     assert 0 < result["fraction_of_peak"] < 1.5
+    table = profile.read_text()  # where one R1 iteration's time goes, op by op
+    assert table.startswith("# tiny-32: one R1 iteration") and "convolution_backward" in table
     assert report["peak"]["conv3x3_gflops"] > 0
 
 
