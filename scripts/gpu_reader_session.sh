@@ -14,6 +14,8 @@
 #    a checkpoint every 250 steps; 4. the EMA weights averaged from step 300 and from the run's midpoint, and the
 #    last EMA, as sketch-encoder files (build them back with the transplant script), the discriminator, metrics,
 #    samples, the logs and the GPU figures, all in OUT/result.tar.part-* (15 MiB parts; `cat` them into one tar).
+# The full checkpoint (Adam state, 54 MB) stays on the machine: it goes back with it. To go on from this run,
+# carry the shipped sketch encoder and run again (a fresh Adam state; docs/checkpoint/training.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="$1"
