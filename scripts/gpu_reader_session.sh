@@ -14,8 +14,8 @@
 #    a checkpoint every 250 steps; 4. the EMA weights averaged from step 300 and from the run's midpoint, and the
 #    last EMA, as sketch-encoder files (build them back with the transplant script), the discriminator, metrics,
 #    samples, the logs and the GPU figures, all in OUT/result.tar.part-* (15 MiB parts; `cat` them into one tar).
-# The full checkpoint (Adam state, 54 MB) stays on the machine: it goes back with it. To go on from this run,
-# carry the shipped sketch encoder and run again (a fresh Adam state; docs/checkpoint/training.md).
+# The full checkpoint (Adam state, 54 MB) stays on the machine: it goes back with it. To go on from the shipped
+# weights, START_MODEL=s2fgan_hf/pretrained/default skips the rebuild (a fresh Adam state; docs/checkpoint/training.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out="$1"
@@ -30,8 +30,12 @@ mkdir -p "$out/work/seg" "$out/work/pack"
 if [ -f gpu_carry/celeba_src.tar.gz ] && [ -z "${SRC:-}" ]; then  # one file: the lease counts each small file by its blocks
   mkdir -p /tmp/carry && tar -C /tmp/carry -xzf gpu_carry/celeba_src.tar.gz && src=/tmp/carry/celeba_src
 fi
-"$py" scripts/sketch_encoder_transplant.py build s2fgan_hf/pretrained/default gpu_carry/cap2/config.json \
-  gpu_carry/cap2/sketch_encoder.safetensors "$start" || exit 1
+if [ -n "${START_MODEL:-}" ]; then  # e.g. the shipped folder itself: nothing to rebuild, nothing to carry but photos
+  start="$START_MODEL"
+else
+  "$py" scripts/sketch_encoder_transplant.py build s2fgan_hf/pretrained/default gpu_carry/cap2/config.json \
+    gpu_carry/cap2/sketch_encoder.safetensors "$start" || exit 1
+fi
 SRC="$src" bash scripts/gpu_stage2_segment.sh "$out/work/seg" 0 >"$out/work/prep.log" 2>&1 &
 prep=$!
 timeout "${BENCH_SECONDS:-330}" bash bench/gpu_session.sh "$out/work/bench" 2>&1 | tee "$out/work/bench.log"
