@@ -378,6 +378,23 @@ class S2FGAN(
         model._precision, model._channels_last = self._precision, self._channels_last
         return model.to(self.device).train(self.training)
 
+    def with_sketch_encoder(self, **settings: Any) -> S2FGAN:
+        """A copy of this model under other sketch-encoder settings (``sketch_*`` config fields, e.g.
+        ``sketch_reader_width``). Every weight that still fits keeps its value; what the settings add to E_s is new (a
+        fresh reader's fusion passes the ResNet's latent through, so the copy encodes as this model does), what they
+        remove is dropped. The copy is in this model's device, mode and inference precision."""
+        if any(not name.startswith("sketch_") for name in settings):
+            raise ValueError(f"with_sketch_encoder takes sketch_* settings only, got {sorted(settings)}")
+        model = type(self)(dataclasses.replace(self.config, **settings))
+        target, own = model.state_dict(), self.state_dict()
+        kept = {k: v for k, v in own.items() if k in target and target[k].shape == v.shape}
+        model.load_state_dict(kept, strict=False)
+        strays = [k for k in {*target, *own} - kept.keys() if not k.startswith("sketch_encoder.")]
+        if strays:  # cannot happen while only E_s depends on the sketch settings
+            raise RuntimeError(f"the sketch settings {settings} changed more than the sketch encoder: {strays[:5]}")
+        model._precision, model._channels_last = self._precision, self._channels_last
+        return model.to(self.device).train(self.training)
+
     def num_parameters(self, module: str | None = None) -> int:
         """Parameter count of the whole bundle or of one submodule by attribute name."""
         target = self if module is None else getattr(self, module)

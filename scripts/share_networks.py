@@ -31,24 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator  # noqa: E402
+from s2fgan_hf import S2FGAN, S2FGANDiscriminator  # noqa: E402
 
 SHAREABLE = ("sketch_encoder", "decoder")  # the networks a bundle's editor stage does not train
 EDITOR = "attribute_mapping."  # what makes a DIS and a DEC bundle differ
-
-
-def with_sketch_settings(target: S2FGAN, source: S2FGANConfig) -> S2FGAN:
-    """TARGET under SOURCE's sketch-encoder settings (``sketch_*``: e.g. a drawing reader that TARGET lacks), its
-    sketch encoder built fresh (it is about to be replaced) and every other weight kept."""
-    settings = {k: v for k, v in source.to_dict().items() if k.startswith("sketch_")}
-    if all(getattr(target.config, k) == v for k, v in settings.items()):
-        return target
-    rebuilt = S2FGAN(S2FGANConfig.from_dict({**target.config.to_dict(), **settings})).eval()
-    kept = {k: v for k, v in target.state_dict().items() if not k.startswith("sketch_encoder.")}
-    missing, unexpected = rebuilt.load_state_dict(kept, strict=False)
-    if unexpected or any(not k.startswith("sketch_encoder.") for k in missing):
-        raise SystemExit(f"error: the sketch settings {settings} change more than the sketch encoder")
-    return rebuilt
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -63,8 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     source = S2FGAN.from_pretrained(args.source).eval()
     if target.config.image_size != source.config.image_size or target.config.latent_dim != source.config.latent_dim:
         raise SystemExit("error: the two bundles have different architectures")
-    if "sketch_encoder" in args.networks:
-        target = with_sketch_settings(target, source.config)
+    if "sketch_encoder" in args.networks:  # e.g. a drawing reader that the target lacks: its config takes it
+        settings = {k: v for k, v in source.config.to_dict().items() if k.startswith("sketch_")}
+        target = target.with_sketch_encoder(**settings)
     own = tuple(f"{name}." for name in args.networks) + (EDITOR,)
     target_state = target.state_dict()
     for name, value in source.state_dict().items():

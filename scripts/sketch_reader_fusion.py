@@ -29,7 +29,6 @@ the ``cov`` fusion as one linear layer), loadable with ``S2FGAN.from_pretrained`
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import functools
 import json
 import sys
@@ -173,12 +172,7 @@ def fused_model(model: S2FGAN, reader: nn.Sequential, weights, transform, shift)
     """
     if model.config.sketch_reader_width:
         raise ValueError("the model already fuses a reader into its sketch encoder; fit the fusion on one without")
-    width = reader[-1].in_features
-    config = dataclasses.replace(model.config, sketch_reader_width=width)
-    fused = S2FGAN(config)
-    keys = fused.load_state_dict(model.state_dict(), strict=False)
-    if keys.unexpected_keys or any(not k.startswith("sketch_encoder.") for k in keys.missing_keys):
-        raise ValueError(f"{model.config} does not carry over: {keys}")
+    fused = model.with_sketch_encoder(sketch_reader_width=reader[-1].in_features)
     convs = [m for m in fused.sketch_encoder.reader.blocks if isinstance(m, nn.Conv2d)]
     cnn_blocks = [m for m in reader if isinstance(m, nn.Sequential)]
     if len(convs) != len(cnn_blocks):

@@ -123,6 +123,23 @@ def test_a_fresh_reader_fusion_passes_the_papers_latent_through() -> None:
     assert with_reader.reader.blocks[0].weight.grad.abs().sum() > 0
 
 
+def test_with_sketch_encoder_adds_and_drops_a_reader_and_keeps_the_rest() -> None:
+    from s2fgan_hf import S2FGAN
+
+    torch.manual_seed(0)
+    plain = S2FGAN(S2FGANConfig.from_preset("tiny-32")).eval().set_inference_precision("fp32")
+    sketch = torch.where(torch.rand(2, 1, 32, 32) < 0.1, -1.0, 1.0)
+    reading = plain.with_sketch_encoder(sketch_reader_width=16)
+    assert reading.config.sketch_reader_width == 16 and not reading.training
+    assert reading.inference_dtype == torch.float32
+    torch.testing.assert_close(reading.encode_sketch(sketch), plain.encode_sketch(sketch))  # fresh fusion: identity
+    back = reading.with_sketch_encoder(sketch_reader_width=0)  # the reader and the fusion dropped, the rest kept
+    assert back.state_dict().keys() == plain.state_dict().keys()
+    assert all(torch.equal(v, plain.state_dict()[k]) for k, v in back.state_dict().items())
+    with pytest.raises(ValueError, match="sketch_"):
+        plain.with_sketch_encoder(latent_dim=64)
+
+
 @pytest.mark.parametrize("width", [-1, True, 2.5, "128", 10**6])
 def test_sketch_reader_width_is_checked(width) -> None:
     with pytest.raises(ValueError, match="sketch_reader_width"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -100,9 +99,7 @@ def _paper_encoder_model(folder: Path) -> Path:
     shipped = S2FGAN.from_pretrained(bundled)
     if shipped.config.sketch_reader_width == 0:
         return bundled
-    plain = S2FGAN(dataclasses.replace(shipped.config, sketch_reader_width=0))
-    dropped = ("sketch_encoder.reader.", "sketch_encoder.fusion.")
-    plain.load_state_dict({k: v for k, v in shipped.state_dict().items() if not k.startswith(dropped)})
+    plain = shipped.with_sketch_encoder(sketch_reader_width=0)
     plain.save_pretrained(folder)
     S2FGANDiscriminator.from_pretrained_subfolder(bundled).with_config(plain.config).save_pretrained(
         folder / "discriminator"
