@@ -71,8 +71,7 @@ class S2FGAN(
         self.attribute_directions = AttributeDirections(c.latent_dim, c.num_attributes)
         self.attribute_mapping = build_editor(c, probe=self.attribute_directions)
         self.decoder = Decoder(c)
-        self._precision = "auto"
-        self._channels_last = True
+        self._precision, self._channels_last = "auto", True
         self._refiner: LatentRefiner | None = None  # set_refinement's (not a submodule: never saved)
 
     # ------------------------------------------------------------------------------------------------
@@ -360,38 +359,28 @@ class S2FGAN(
 
     # ------------------------------------------------------------------------------------------------
     def with_editor(self, variant: str) -> S2FGAN:
-        """A copy of this model whose attribute editor is ``variant``'s (``"dis"``, ``"dec"``, ...), new and untrained.
-
-        Everything else (E_s, E_i, the probe C, the decoder) keeps this model's weights: the starting point for
-        training a second editor on a trained model (``train_accelerate.py --variant dec --train_editor_only``).
-        The new editor starts as the identity (``AttributeEditor.reset_to_identity``: the copy renders the same faces
-        for any slider values until it is trained); the copy is in this model's device and mode.
-        """
-        config = dataclasses.replace(self.config, variant=variant)
-        model = type(self)(config)
-        shared = {k: v for k, v in self.state_dict().items() if not k.startswith("attribute_mapping.")}
-        missing, unexpected = model.load_state_dict(shared, strict=False)
-        strays = [k for k in [*missing, *unexpected] if not k.startswith("attribute_mapping.")]
-        if strays:  # cannot happen while only the editor depends on the variant; say so loudly if it ever does
-            raise RuntimeError(f"switching the editor to {variant!r} changed more than the editor: {strays[:5]}")
+        """A copy whose editor is ``variant``'s (``"dis"``, ``"dec"``), new and the identity until trained; E_s, E_i,
+        the probe and the decoder keep their weights (a second editor's start: ``--train_editor_only``)."""
+        model = self._copy_under(dataclasses.replace(self.config, variant=variant), "attribute_mapping.", False)
         model.attribute_mapping.reset_to_identity()
-        model._precision, model._channels_last = self._precision, self._channels_last
-        return model.to(self.device).train(self.training)
+        return model
 
     def with_sketch_encoder(self, **settings: Any) -> S2FGAN:
-        """A copy of this model under other sketch-encoder settings (``sketch_*`` config fields, e.g.
-        ``sketch_reader_width``). Every weight that still fits keeps its value; what the settings add to E_s is new (a
-        fresh reader's fusion passes the ResNet's latent through, so the copy encodes as this model does), what they
-        remove is dropped. The copy is in this model's device, mode and inference precision."""
+        """A copy under other ``sketch_*`` settings (e.g. ``sketch_reader_width``): weights that still fit are kept,
+        what they add to E_s is new (a fresh reader's fusion passes E_s's latent through), what they remove dropped."""
         if any(not name.startswith("sketch_") for name in settings):
             raise ValueError(f"with_sketch_encoder takes sketch_* settings only, got {sorted(settings)}")
-        model = type(self)(dataclasses.replace(self.config, **settings))
-        target, own = model.state_dict(), self.state_dict()
-        kept = {k: v for k, v in own.items() if k in target and target[k].shape == v.shape}
-        model.load_state_dict(kept, strict=False)
-        strays = [k for k in {*target, *own} - kept.keys() if not k.startswith("sketch_encoder.")]
-        if strays:  # cannot happen while only E_s depends on the sketch settings
-            raise RuntimeError(f"the sketch settings {settings} changed more than the sketch encoder: {strays[:5]}")
+        return self._copy_under(dataclasses.replace(self.config, **settings), "sketch_encoder.", True)
+
+    def _copy_under(self, config: S2FGANConfig, network: str, keep_fitting: bool) -> S2FGAN:
+        """A copy under ``config`` (this model's device, mode, precision), ``network``'s weights kept if they fit."""
+        model, own = type(self)(config), self.state_dict()
+        target = model.state_dict()
+        kept = {k: v for k, v in own.items() if k in target and v.shape == target[k].shape}
+        loaded = {k: v for k, v in kept.items() if keep_fitting or not k.startswith(network)}
+        model.load_state_dict(loaded, strict=False)
+        if strays := [k for k in {*target, *own} - kept.keys() if not k.startswith(network)]:  # cannot happen (yet)
+            raise RuntimeError(f"the config change changed more than {network}*: {strays[:5]}")
         model._precision, model._channels_last = self._precision, self._channels_last
         return model.to(self.device).train(self.training)
 
