@@ -1,9 +1,10 @@
 """How far can a drawing bring the sketch branch towards a set of real photos? The realism gap of real drawings,
-split into what the drawing lacks and what the photos' domain adds.
+split into what the drawing lacks and what the photos' domain adds; and which crop frames them as the model learned.
 
     python scripts/drawing_domain_check.py --drawings ../shared/data/celebahq_avatarhq_200/avatars_512 \
-        --photos ../shared/data/celebahq_avatarhq_200/photos_512 --crop 0.75 --crops 0.6 0.9 1.0 \
-        --output runs/eval/avatar-domain
+        --photos ../shared/data/celebahq_avatarhq_200/photos_512 \
+        --attributes ../shared/data/celebahq_avatarhq_200/attributes.csv --data data/celeba128 \
+        --crop 1 --crops 0.75 0.8 0.85 0.9 0.95 --output runs/eval/avatar-domain
 
 Every row is the Fréchet distance of 64 px faces to the matched photos on the bundled classifier's embedding, and
 their sharpness (Laplacian energy over the photos'), as ``s2fgan evaluate`` scores a drawing set:
@@ -20,8 +21,14 @@ their sharpness (Laplacian energy over the photos'), as ``s2fgan evaluate`` scor
 If the exact drawings of the photos land as far from them as the real drawings do, the gap is not in how the
 drawings are drawn but in what any drawing leaves out (colour, lighting, the photos' own look) and how far the
 photos' domain is from the training photos'. ``--data`` adds the distance of as many held-out CelebA photos (the
-training photos' domain, no model involved) to the same photos. ``--crops`` repeats the first two rows at other
-centre crops.
+training photos' domain, no model involved) to the same photos.
+
+``--attributes`` adds the AUC of the classifier's Male, Smiling and Young scores against the photos' labels for each
+row, and a row for *the photos themselves*. That row checks the framing without the sketch branch: the classifier
+learned these attributes on the training photos' framing, so it reads the photos best at the crop that frames them
+that way (on the avatars' CelebA-HQ photos: the whole frame, crop 1; the evaluation used 0.75 until 2026-11-28, where
+the faces are a third larger than the training faces). ``--crops`` repeats the photo-branch, drawing and photo rows
+at other centre crops.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from s2fgan_hf import S2FGAN  # noqa: E402
 from s2fgan_hf.data.sketch_extraction import extract_sketch  # noqa: E402
 from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler  # noqa: E402
 from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier  # noqa: E402
-from s2fgan_hf.evaluation.branches import laplacian_energy  # noqa: E402
+from s2fgan_hf.evaluation.branches import laplacian_energy, roc_auc  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_set  # noqa: E402
 from s2fgan_hf.evaluation.metrics import frechet_distance  # noqa: E402
 from s2fgan_hf.loading import bundled_classifier_path  # noqa: E402
@@ -52,23 +59,35 @@ def _chunks(x: torch.Tensor | list, size: int):
     return (x[k : k + size] for k in range(0, len(x), size))
 
 
-class _Scorer:
-    """FD and sharpness of face sets against one set of real photos [N, 3, S, S] in [-1, 1]."""
+FRAMING_ATTRIBUTES = ("Male", "Smiling", "Young")
 
-    def __init__(self, classifier: AttributeClassifier, photos: torch.Tensor, batch_size: int) -> None:
-        self.classifier, self.batch_size = classifier, batch_size
+
+class _Scorer:
+    """FD, sharpness and (with labels) attribute AUCs of face sets against one set of real photos [N, 3, S, S]."""
+
+    def __init__(
+        self, classifier: AttributeClassifier, photos: torch.Tensor, batch_size: int, labels: torch.Tensor | None
+    ) -> None:
+        self.classifier, self.batch_size, self.labels = classifier, batch_size, labels
+        self.index = classifier.select(list(FRAMING_ATTRIBUTES))
         self.real = self._features(photos)
         self.real_energy = float(laplacian_energy(photos).mean())
 
     def _features(self, images: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.classifier.features(x.clamp(-1, 1)) for x in _chunks(images, self.batch_size)])
 
-    def __call__(self, faces: torch.Tensor) -> dict[str, float]:
+    def __call__(self, faces: torch.Tensor, matched: bool = True) -> dict[str, Any]:
+        """``matched``: the faces are of the labelled photos, in order (their AUCs mean something)."""
         faces = faces.clamp(-1, 1)
-        return {
-            "frechet_distance": frechet_distance(self.real, self._features(faces)),
+        features = self._features(faces)
+        row: dict[str, Any] = {
+            "frechet_distance": frechet_distance(self.real, features),
             "sharpness": float(laplacian_energy(faces).mean()) / max(self.real_energy, 1e-12),
         }
+        if self.labels is not None and matched:
+            scores = self.classifier.head(features)[:, self.index]
+            row["auc"] = {a: roc_auc(scores[:, k], self.labels[:, k]) for k, a in enumerate(FRAMING_ATTRIBUTES)}
+        return row
 
 
 def _decode(model: S2FGAN, z: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -100,14 +119,20 @@ def domain_rows(
     progress: bool = True,
     other_photos: torch.Tensor | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows above for one crop of a drawing set: ``[{"faces": label, "frechet_distance", "sharpness"}]``.
-    ``other_photos`` [M, 3, S, S] in [-1, 1] (e.g. held-out training-domain photos) adds their own row, last."""
+    """The rows above for one crop of a drawing set: ``[{"faces": label, "frechet_distance", "sharpness"}]``, plus
+    ``"auc"`` ({attribute: AUC} for :data:`FRAMING_ATTRIBUTES`) when the set has labels for them; then the row of the
+    photos themselves, whose AUCs check the framing: the classifier, trained on the training photos' framing, reads
+    the photos best where the crop frames them as it learned. ``other_photos`` [M, 3, S, S] in [-1, 1] (e.g.
+    held-out training-domain photos) adds their own row, last."""
     size = model.config.image_size
     if drawing_set.image_size != size:
         raise ValueError(f"the drawing set is at {drawing_set.image_size} px, the model at {size} px")
     photos = torch.stack([drawing_set.photo(i) for i in range(len(drawing_set))])
     drawings = [drawing_set.drawing(i) for i in range(len(drawing_set))]
-    score = _Scorer(classifier, photos, batch_size)
+    labels = None
+    if drawing_set.labels is not None and tuple(drawing_set.attributes[:3]) == FRAMING_ATTRIBUTES:
+        labels = torch.tensor([drawing_set.labels[f.stem][:3] for f in drawing_set.files])
+    score = _Scorer(classifier, photos, batch_size, labels)
     todo = ["photo", "drawings"] + (["look"] if look else []) + list(styles)
     rows = []
     for what in progress_bar(todo, desc=f"crop {drawing_set.crop:g}", enabled=progress):
@@ -125,20 +150,22 @@ def domain_rows(
             label = f"{what} drawn from the photo -> face"
             z = _encode_drawings(model, drawn_from_photos(photos, size, what, seed), batch_size)
         rows.append({"faces": label, **score(_decode(model, z, batch_size))})
+    rows.append({"faces": "the photos themselves", **score(photos)})
     if other_photos is not None:
-        rows.append({"faces": "held-out training-domain photos (no model)", **score(other_photos)})
+        rows.append({"faces": "held-out training-domain photos (no model)", **score(other_photos, matched=False)})
     return rows
 
 
 def to_markdown(per_crop: dict[str, list[dict[str, Any]]]) -> str:
-    lines = ["| crop | faces | FD | FD / photo branch | sharpness |", "|---|---|---|---|---|"]
+    auc_head = " / ".join(FRAMING_ATTRIBUTES) + " AUC"
+    lines = [f"| crop | faces | FD | FD / photo branch | sharpness | {auc_head} |", "|---|---|---|---|---|---|"]
     for crop, rows in per_crop.items():
         reference = rows[0]["frechet_distance"]
         for r in rows:
             ratio = r["frechet_distance"] / reference
-            lines.append(
-                f"| {crop} | {r['faces']} | {r['frechet_distance']:.1f} | {ratio:.2f} | {r['sharpness']:.3f} |"
-            )
+            aucs = " / ".join(f"{v:.3f}" for v in r["auc"].values()) if "auc" in r else "n/a"
+            cells = f"{r['frechet_distance']:.1f} | {ratio:.2f} | {r['sharpness']:.3f} | {aucs}"
+            lines.append(f"| {crop} | {r['faces']} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
@@ -148,11 +175,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--classifier", default=None, help="AttributeClassifier folder (default: the bundled one)")
     p.add_argument("--drawings", type=Path, required=True, help="folder of real drawings")
     p.add_argument("--photos", type=Path, required=True, help="folder of the matched photos (same file stems)")
-    p.add_argument("--crop", type=float, default=0.75, help="centre crop of drawings and photos (as the evaluation)")
+    p.add_argument("--crop", type=float, default=1.0, help="centre crop of drawings and photos (as the evaluation)")
     p.add_argument("--crops", type=float, nargs="*", default=[], help="other crops: photo and drawing rows only")
     p.add_argument("--styles", nargs="*", default=["edges", "pencil", "shaded"], choices=STYLES)
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--no-look", action="store_true", help="leave out the row with the photo's look (30 steps each)")
+    p.add_argument("--attributes", type=Path, default=None, help="CSV of the photos' labels: adds the AUC column")
     p.add_argument("--data", type=Path, default=None, help="a prepared folder: add its held-out photos as a row")
     p.add_argument("--output", type=Path, default=None, help="folder for domain.json and domain.md")
     args = p.parse_args(argv)
@@ -166,7 +194,9 @@ def main(argv: list[str] | None = None) -> None:
         other = torch.stack([held_out[i]["image"] for i in range(len(held_out))])
     per_crop = {}
     for k, crop in enumerate([args.crop, *args.crops]):
-        drawing_set = DrawingSet(args.drawings, size, photos=args.photos, crop=crop)
+        drawing_set = DrawingSet(
+            args.drawings, size, FRAMING_ATTRIBUTES if args.attributes else (), args.photos, args.attributes, crop
+        )
         first = k == 0
         per_crop[f"{crop:g}"] = domain_rows(
             model,

@@ -13,5 +13,5 @@ SHARED=${SHARED:-../shared/data}
 s2fgan evaluate --model "$MODEL" --data data/celeba128 --split test --limit 500 --batch-size 50 \
   --strengths -2 2 --slider-style edges --styles stored edges marker pencil sparse shaded \
   --drawings "$SHARED/celebahq_avatarhq_200/avatars_512" --drawing-photos "$SHARED/celebahq_avatarhq_200/photos_512" \
-  --drawing-attributes "$SHARED/celebahq_avatarhq_200/attributes.csv" --drawing-crop 0.75 \
+  --drawing-attributes "$SHARED/celebahq_avatarhq_200/attributes.csv" --drawing-crop 1 \
   --freehand "$SHARED/hand_drawn_sketches/deepfacedrawing_512" -o "$OUT" "$@"

@@ -89,7 +89,7 @@ def styles_figure(model: S2FGAN, args: argparse.Namespace) -> Image.Image:
         blocks.append((style, attribute_sweep_grid(model, sketches, attrs, photos=photos, cell=80)))
     if args.avatars:
         root = args.avatars.parent
-        drawings = DrawingSet(args.avatars, size, photos=root / "photos_512", crop=0.75)
+        drawings = DrawingSet(args.avatars, size, photos=root / "photos_512")
         picks = (0, 7)
         photos = torch.stack([drawings.photo(i) for i in picks])
         grid = attribute_sweep_grid(model, [drawings.drawing(i) for i in picks], attrs, photos=photos, cell=80)

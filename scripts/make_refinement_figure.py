@@ -43,7 +43,7 @@ def rows_of(model: S2FGAN, args: argparse.Namespace) -> list[tuple[str, torch.Te
             item = ds[i]
             rows.append((style, model.prepare_sketches(item["sketch"][None]), item["image"][None]))
     if args.avatars:
-        drawings = DrawingSet(args.avatars, size, photos=args.avatars.parent / "photos_512", crop=0.75)
+        drawings = DrawingSet(args.avatars, size, photos=args.avatars.parent / "photos_512")
         for i in range(args.per_set):
             rows.append(("avatar", model.prepare_sketches(drawings.drawing(i)), drawings.photo(i)[None]))
     if args.hand_drawn:

@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--drawings", type=Path, help="a folder of real drawings (e.g. the avatars), optional")
     p.add_argument("--drawing-photos", type=Path)
     p.add_argument("--drawing-attributes", type=Path)
-    p.add_argument("--drawing-crop", type=float, default=0.75)
+    p.add_argument("--drawing-crop", type=float, default=1.0)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", type=Path, help="write the figures as JSON here")

@@ -37,8 +37,10 @@ def test_rows_score_every_face_set_against_the_photos(tiny_model, tmp_path) -> N
         "drawings -> face",
         "drawings + the photo's look -> face",
         "edges drawn from the photo -> face",
+        "the photos themselves",
     ]
-    assert all(r["frechet_distance"] >= 0 and r["sharpness"] >= 0 for r in rows)
+    assert all(r["frechet_distance"] >= 0 and r["sharpness"] >= 0 and "auc" not in r for r in rows)
+    assert rows[-1]["frechet_distance"] < 1e-3 and abs(rows[-1]["sharpness"] - 1) < 1e-6
     with pytest.raises(ValueError, match="px"):
         domain.domain_rows(
             tiny_model, _classifier(), DrawingSet(drawings, 2 * size, photos=photos), [], progress=False
@@ -46,7 +48,7 @@ def test_rows_score_every_face_set_against_the_photos(tiny_model, tmp_path) -> N
 
 
 def test_cli_writes_the_table_per_crop(saved_model, tmp_path, monkeypatch) -> None:
-    drawings, photos, _ = _drawing_folder(tmp_path)
+    drawings, photos, table = _drawing_folder(tmp_path)
     _classifier().save_pretrained(tmp_path / "classifier")
     out = tmp_path / "out"
     run_script(
@@ -67,6 +69,10 @@ def test_cli_writes_the_table_per_crop(saved_model, tmp_path, monkeypatch) -> No
             "--no-look",
             "--batch-size",
             "2",
+            "--attributes",
+            str(table),
+            "--crop",
+            "0.75",
             "--data",
             str(Path(__file__).parent / "fixtures" / "train" / "prepared"),
             "--output",
@@ -75,6 +81,13 @@ def test_cli_writes_the_table_per_crop(saved_model, tmp_path, monkeypatch) -> No
     )
     result = json.loads((out / "domain.json").read_text())
     assert list(result) == ["0.75", "1"]
-    assert len(result["0.75"]) == 4 and len(result["1"]) == 2
+    assert len(result["0.75"]) == 5 and len(result["1"]) == 3
     assert result["0.75"][-1]["faces"] == "held-out training-domain photos (no model)"
-    assert "FD / photo branch" in (out / "domain.md").read_text()
+    photos_row = result["1"][-1]
+    assert photos_row["faces"] == "the photos themselves" and set(photos_row["auc"]) == {"Male", "Smiling", "Young"}
+    assert all("auc" in r for r in result["1"])
+    table = (out / "domain.md").read_text().splitlines()
+    assert "FD / photo branch" in table[0] and "Male / Smiling / Young AUC" in table[0]
+    assert all(line.count("|") == 7 for line in table)
+    for line in table[2:]:  # AUCs on every row of the labelled photos' faces, none on the unmatched photos
+        assert line.endswith("| n/a |") == ("training-domain" in line)

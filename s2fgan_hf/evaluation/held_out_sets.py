@@ -113,8 +113,10 @@ class DrawingSet:
         attributes: the label columns to read from ``attribute_table``.
         photos: folder of the matched photos (same stems), or ``None``.
         attribute_table: CSV with ``image_id`` and one 1/-1 column per attribute, or ``None``.
-        crop: keep this centred fraction of each drawing and photo (CelebA-HQ frames the face looser than the
-            CelebA-aligned photos the model learned from; about 0.75 matches them).
+        crop: keep this centred fraction of each drawing and photo. For CelebA-HQ photos and the drawings made
+            from them keep the whole frame (1): it frames the face as the CelebA-aligned training photos do (the
+            classifier and the photo branch read them best there; 0.75 makes the faces a third too large;
+            ``scripts/drawing_domain_check.py --attributes``).
     """
 
     def __init__(
