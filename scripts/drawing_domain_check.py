@@ -73,6 +73,10 @@ class _Scorer:
         self.real = self._features(photos)
         self.real_energy = float(laplacian_energy(photos).mean())
 
+    def of_the_photos(self) -> dict[str, Any]:
+        """The row of the real photos themselves (FD 0, sharpness 1), from the features already computed."""
+        return self._row(self.real, 0.0, 1.0)
+
     def _features(self, images: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.classifier.features(x.clamp(-1, 1)) for x in _chunks(images, self.batch_size)])
 
@@ -80,10 +84,11 @@ class _Scorer:
         """``matched``: the faces are of the labelled photos, in order (their AUCs mean something)."""
         faces = faces.clamp(-1, 1)
         features = self._features(faces)
-        row: dict[str, Any] = {
-            "frechet_distance": frechet_distance(self.real, features),
-            "sharpness": float(laplacian_energy(faces).mean()) / max(self.real_energy, 1e-12),
-        }
+        sharpness = float(laplacian_energy(faces).mean()) / max(self.real_energy, 1e-12)
+        return self._row(features, frechet_distance(self.real, features), sharpness, matched)
+
+    def _row(self, features: torch.Tensor, fd: float, sharpness: float, matched: bool = True) -> dict[str, Any]:
+        row: dict[str, Any] = {"frechet_distance": fd, "sharpness": sharpness}
         if self.labels is not None and matched:
             scores = self.classifier.head(features)[:, self.index]
             row["auc"] = {a: roc_auc(scores[:, k], self.labels[:, k]) for k, a in enumerate(FRAMING_ATTRIBUTES)}
@@ -130,27 +135,27 @@ def domain_rows(
     photos = torch.stack([drawing_set.photo(i) for i in range(len(drawing_set))])
     drawings = [drawing_set.drawing(i) for i in range(len(drawing_set))]
     labels = None
-    if drawing_set.labels is not None and tuple(drawing_set.attributes[:3]) == FRAMING_ATTRIBUTES:
-        labels = torch.tensor([drawing_set.labels[f.stem][:3] for f in drawing_set.files])
+    if drawing_set.labels is not None and drawing_set.attributes == FRAMING_ATTRIBUTES:
+        labels = torch.tensor([drawing_set.labels[f.stem] for f in drawing_set.files])
     score = _Scorer(classifier, photos, batch_size, labels)
-    todo = ["photo", "drawings"] + (["look"] if look else []) + list(styles)
-    rows = []
-    for what in progress_bar(todo, desc=f"crop {drawing_set.crop:g}", enabled=progress):
-        if what == "photo":
-            label, z = "photo -> face", torch.cat([model.encode_image(p) for p in _chunks(photos, batch_size)])
-        elif what == "drawings":
-            label, z_drawings = "drawings -> face", _encode_drawings(model, drawings, batch_size)
-            z = z_drawings
-        elif what == "look":
-            label = "drawings + the photo's look -> face"
-            z = torch.cat(
-                [model.apply_look(a, b) for a, b in zip(_chunks(z_drawings, batch_size), _chunks(photos, batch_size))]
-            )
-        else:
-            label = f"{what} drawn from the photo -> face"
-            z = _encode_drawings(model, drawn_from_photos(photos, size, what, seed), batch_size)
+    rows: list[dict[str, Any]] = []
+    bar = progress_bar(total=2 + look + len(styles), desc=f"crop {drawing_set.crop:g}", enabled=progress)
+
+    def add(label: str, z: torch.Tensor) -> None:
         rows.append({"faces": label, **score(_decode(model, z, batch_size))})
-    rows.append({"faces": "the photos themselves", **score(photos)})
+        bar.update(1)
+
+    add("photo -> face", torch.cat([model.encode_image(p) for p in _chunks(photos, batch_size)]))
+    z_drawings = _encode_drawings(model, drawings, batch_size)
+    add("drawings -> face", z_drawings)
+    if look:
+        pairs = zip(_chunks(z_drawings, batch_size), _chunks(photos, batch_size))
+        add("drawings + the photo's look -> face", torch.cat([model.apply_look(z, photo) for z, photo in pairs]))
+    for style in styles:
+        drawn = drawn_from_photos(photos, size, style, seed)
+        add(f"{style} drawn from the photo -> face", _encode_drawings(model, drawn, batch_size))
+    bar.close()
+    rows.append({"faces": "the photos themselves", **score.of_the_photos()})
     if other_photos is not None:
         rows.append({"faces": "held-out training-domain photos (no model)", **score(other_photos, matched=False)})
     return rows
@@ -188,16 +193,16 @@ def main(argv: list[str] | None = None) -> None:
     model = S2FGAN.from_pretrained(args.model).eval().set_inference_precision("fp32")
     classifier = AttributeClassifier.from_pretrained(str(args.classifier or bundled_classifier_path())).eval()
     size = model.config.image_size
+    attributes = FRAMING_ATTRIBUTES if args.attributes else ()
+    crops = [args.crop, *args.crops]
+    sets = [DrawingSet(args.drawings, size, attributes, args.photos, args.attributes, crop) for crop in crops]
     other = None
-    if args.data is not None:
-        held_out = styled_set(args.data, "stored", size, [], limit=len(DrawingSet(args.drawings, size)))
+    if args.data is not None:  # as many held-out training-domain photos as there are drawings
+        held_out = styled_set(args.data, "stored", size, [], limit=len(sets[0]))
         other = torch.stack([held_out[i]["image"] for i in range(len(held_out))])
     per_crop = {}
-    for k, crop in enumerate([args.crop, *args.crops]):
-        drawing_set = DrawingSet(
-            args.drawings, size, FRAMING_ATTRIBUTES if args.attributes else (), args.photos, args.attributes, crop
-        )
-        first = k == 0
+    for k, (crop, drawing_set) in enumerate(zip(crops, sets)):
+        first = k == 0  # the style, look and training-domain rows at the main crop only
         per_crop[f"{crop:g}"] = domain_rows(
             model,
             classifier,

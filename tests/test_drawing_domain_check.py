@@ -47,7 +47,7 @@ def test_rows_score_every_face_set_against_the_photos(tiny_model, tmp_path) -> N
         )
 
 
-def test_cli_writes_the_table_per_crop(saved_model, tmp_path, monkeypatch) -> None:
+def test_cli_writes_the_table_per_crop(saved_model, tmp_path) -> None:
     drawings, photos, table = _drawing_folder(tmp_path)
     _classifier().save_pretrained(tmp_path / "classifier")
     out = tmp_path / "out"
