@@ -133,7 +133,14 @@ def main() -> None:
     p.add_argument("--cpu", action="store_true")
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads on CPU (default: torch's).")
     p.add_argument("--profile_r1", type=Path, default=None, help="append one R1 iteration's op profile to this file")
+    p.add_argument(
+        "--cudnn_benchmark",
+        action="store_true",
+        help="let cuDNN time its convolution algorithms (the H200 profile of 2026-11-28 spent 93 %% of an R1 "
+        "iteration in one slow fallback kernel)",
+    )
     args = p.parse_args()
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark
     if args.threads:
         torch.set_num_threads(args.threads)
     sizes = args.batch_size or [2 if name == "paper-256" else 8 for name in args.presets]
@@ -167,6 +174,7 @@ def main() -> None:
                 "cpu_count": os.cpu_count(),
                 "load_average_1min": round(os.getloadavg()[0], 2),
                 "mixed_precision": args.mixed_precision,
+                "cudnn_benchmark": args.cudnn_benchmark,
                 "peak": peak,
                 "results": results,
             },

@@ -9,7 +9,9 @@
 #                             bf16 matmul peak and the datasheet figure, fast vs fp32 PSNR on CUDA;
 # 2. training_cuda_bf16.json  paper-256 training images/s and TFLOP/s at batch 32 under bf16 autocast;
 # 3. training_cuda_fp32.json  the same without autocast (PyTorch defaults: TF32 in convolutions, not in matmuls), batch 16.
-#    training_r1_profile.txt the op profile of one bf16 R1 iteration (30x a plain one on an H200: find out why).
+#    training_r1_profile.txt the op profile of one bf16 R1 iteration (30x a plain one on an H200: 93 % of it in one
+#                            slow cuDNN fallback kernel, docs/performance.md);
+# 4. training_cuda_bf16_cudnn_benchmark.json  step 2 with cuDNN's algorithm search on (does R1 get its speed back?).
 # Each step writes its own file, so a step that fails leaves the others (its error goes to the .log file).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +41,6 @@ run training_cuda_bf16 "${PYTHON:-python3}" bench/bench_training.py --presets pa
   --mixed_precision bf16 --profile_r1 "$out/training_r1_profile.txt"
 run training_cuda_fp32 "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 --batch_size 16 --steps 5 \
   --mixed_precision no
+run training_cuda_bf16_cudnn_benchmark "${PYTHON:-python3}" bench/bench_training.py --presets paper-256 \
+  --batch_size 32 --steps 4 --mixed_precision bf16 --cudnn_benchmark
 ls -l "$out"
