@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         p.error("no attribute classifier is bundled; pass --classifier")
     classifier = AttributeClassifier.from_pretrained(str(source)).eval()
     model = S2FGAN.from_pretrained(args.model).eval()
+    split = None if args.split == "all" else args.split
     rows = {}
     for style in args.styles:
-        split = None if args.split == "all" else args.split
         latents = style_latents(model, args.data, style, args.limit, args.batch_size, split)
         rows[style] = bias_report(model, classifier, *latents, args.batch_size)
     table = to_markdown(rows)
