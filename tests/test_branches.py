@@ -18,6 +18,7 @@ from s2fgan_hf.evaluation.branches import (
     evaluate_branches,
     laplacian_energy,
     roc_auc,
+    roc_auc_interval,
 )
 from s2fgan_hf.evaluation.held_out_sets import DrawingSet, styled_batches, styled_set
 
@@ -45,6 +46,26 @@ def test_roc_auc():
     assert roc_auc(torch.tensor([0.9, 0.8, 0.2, 0.1]), labels) == 0.0
     assert roc_auc(torch.zeros(4), labels) == 0.5
     assert roc_auc(torch.rand(4), torch.ones(4)) != roc_auc(torch.rand(4), torch.ones(4))  # NaN: one class only
+
+
+def test_roc_auc_interval_matches_the_bootstrap():
+    # Two overlapping score distributions, 200 positives and 300 negatives (the evaluation's size, about).
+    g = torch.Generator().manual_seed(0)
+    labels = torch.cat([torch.ones(200), torch.zeros(300)])
+    scores = torch.randn(500, generator=g) + 2.3 * labels
+    auc, low, high = roc_auc_interval(scores, labels)
+    assert auc == pytest.approx(roc_auc(scores, labels), abs=1e-12)
+    assert low < auc < high
+    boot = []
+    for _ in range(400):  # the seeded bootstrap the closed form replaces
+        i = torch.randint(0, 500, (500,), generator=g)
+        boot.append(roc_auc(scores[i], labels[i]))
+    se_boot = float(torch.tensor(boot).std())
+    assert (high - low) / (2 * 1.96) == pytest.approx(se_boot, rel=0.2)
+    # ties count half and a perfect separation has no spread
+    assert roc_auc_interval(torch.tensor([0.0, 1.0]), torch.tensor([0, 1])) == (1.0, 1.0, 1.0)
+    assert roc_auc_interval(torch.tensor([0.0, 0.0, 1.0, 1.0]), torch.tensor([0, 1, 0, 1]))[0] == 0.5
+    assert all(v != v for v in roc_auc_interval(torch.rand(4), torch.ones(4)))  # NaN: one class only
 
 
 def _prepared_with_fidelity_columns(tmp_path: Path) -> Path:
@@ -75,6 +96,9 @@ def test_branches_on_styled_sets(tiny_model, tmp_path):
             assert res[branch]["sharpness"] >= 0 and res[branch]["frechet_distance"] >= 0
             assert set(res[branch]["fidelity_auc"]) == set(FIDELITY_ATTRIBUTES)
     assert "sketch -> face" in branches_to_markdown({"pencil": res})
+    ci = res["from_sketch"]["fidelity_auc_ci95"]["Male"]
+    assert ci[0] <= res["from_sketch"]["fidelity_auc"]["Male"] <= ci[1]
+    assert "95 % intervals (DeLong)" in branches_to_markdown({"pencil": res})
     # --skip: the later items, each the same drawing as without it (a selection set the reported figures never use)
     later = styled_set(data, "pencil", 32, FIDELITY_ATTRIBUTES, split=None, limit=3, skip=5)
     assert len(later) == 3 and torch.equal(later[0]["sketch"], dataset[5]["sketch"])
