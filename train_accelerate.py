@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="The styles whose sketch latents --lambda_style_moments matches to the photos' (default: all).",
     )
     g.add_argument(
+        "--sketch_framing_jitter",
+        type=float,
+        help="Move each drawn training sketch within its frame (scale 1 +- x, shift and turn up to x / 2) while its "
+        "photo stays aligned, so the sketch encoder learns to place the face itself (default 0: aligned drawings).",
+    )
+    g.add_argument(
         "--sketch_anchor_styles",
         nargs="+",
         choices=choices["sketch_anchor_styles"],
@@ -333,7 +339,9 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
 
     styles = None
     if args.sketch_styles:
-        styles = SketchStyleSampler(config.image_size, tuple(args.sketch_styles), args.style_weights)
+        styles = SketchStyleSampler(
+            config.image_size, tuple(args.sketch_styles), args.style_weights, args.sketch_framing_jitter
+        )
     data_kwargs = dict(
         train_data_dir=args.train_data_dir,
         photo_dir=args.photo_dir,
@@ -343,6 +351,8 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         sketch_styles=styles,
     )
     dataset = build_dataset(split="train", augment=args.data_augment, **data_kwargs)
+    if styles is not None:  # the held-out grid faces are drawn in the photos' own framing
+        data_kwargs["sketch_styles"] = dataclasses.replace(styles, framing_jitter=0.0)
     sample_set = build_dataset(split="test", augment=False, style_seed=0, **data_kwargs)  # held-out grid faces
     if len(sample_set) == 0:
         sample_set = build_dataset(split="train", augment=False, **data_kwargs)

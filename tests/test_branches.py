@@ -104,6 +104,14 @@ def test_branches_on_styled_sets(tiny_model, tmp_path):
     assert len(later) == 3 and torch.equal(later[0]["sketch"], dataset[5]["sketch"])
     with pytest.raises(ValueError, match="unknown sketch set style"):
         styled_set(data, "crayon", 32, FIDELITY_ATTRIBUTES)
+    # framing jitter: the same photos, their drawings moved in the frame (seeded); not for the stored maps
+    moved = styled_set(data, "pencil", 32, FIDELITY_ATTRIBUTES, split=None, limit=8, framing_jitter=0.1)
+    assert torch.equal(moved[1]["image"], dataset[1]["image"])
+    assert not torch.equal(moved[1]["sketch"], dataset[1]["sketch"])
+    again = styled_set(data, "pencil", 32, FIDELITY_ATTRIBUTES, split=None, limit=8, framing_jitter=0.1)
+    assert torch.equal(moved[1]["sketch"], again[1]["sketch"])
+    with pytest.raises(ValueError, match="drawn styles only"):
+        styled_set(data, "stored", 32, FIDELITY_ATTRIBUTES, framing_jitter=0.1)
 
 
 def _drawing_folder(tmp_path: Path) -> tuple[Path, Path, Path]:

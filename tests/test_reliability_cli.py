@@ -160,6 +160,12 @@ def test_evaluate_bad_inputs(tmp_path, saved_model, capsys):
     out = ["-o", str(tmp_path / "ev")]
     code, _, err = run_cli(["evaluate", "--data", str(data), "--device", "tpu9", *out], capsys)
     assert_one_error_line(code, err, "'tpu9'")
+    code, _, err = run_cli(["evaluate", "--data", str(data), "--framing-jitter", "0.5", *out], capsys)
+    assert_one_error_line(code, err, "--framing-jitter", "0.5")
+    code, _, err = run_cli(
+        ["evaluate", "--data", str(data), "--framing-jitter", "0.1", "--styles", "stored", "edges", *out], capsys
+    )
+    assert_one_error_line(code, err, "--framing-jitter", "stored")
     nothing = tmp_path / "none"
     code, _, err = run_cli(["evaluate", "--data", str(data), "--model", str(nothing), *out], capsys)
     assert_one_error_line(code, err, "--model", str(nothing))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,7 @@ from PIL import Image
 
 from s2fgan_hf import S2FGAN, S2FGANConfig
 from s2fgan_hf.data.dataset import PreparedSketchFaceDataset
-from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler, render_style
+from s2fgan_hf.data.sketch_styles import STYLES, SketchStyleSampler, jitter_framing, render_style
 from s2fgan_hf.image_processing import sketch_to_tensor
 from s2fgan_hf.image_processing.sketch_normalization import normalize_grey_sketch
 
@@ -92,6 +94,43 @@ def test_sampler_and_styled_dataset_are_seeded_per_item():
     assert styles <= set(range(len(STYLES))) and len(styles) > 1
     with pytest.raises(ValueError, match="unknown or no drawing styles"):
         SketchStyleSampler(32, ("edges", "oil"))
+
+
+def _ink_box(gray: torch.Tensor) -> tuple[float, float, float]:
+    """Centre x, centre y and width of the ink (< 0.5) of a [1, 1, H, W] drawing, in pixels."""
+    ys, xs = torch.nonzero(gray[0, 0] < 0.5, as_tuple=True)
+    return float(xs.float().mean()), float(ys.float().mean()), float(xs.max() - xs.min())
+
+
+def test_framing_jitter_moves_scales_and_turns_the_drawing_within_bounds():
+    drawing = torch.ones(1, 1, 128, 128)
+    drawing[..., 40:88, 40] = drawing[..., 40:88, 87] = 0.0  # a centred 48 px square outline
+    drawing[..., 40, 40:88] = drawing[..., 87, 40:88] = 0.0
+    assert torch.equal(jitter_framing(drawing, 0.0), drawing)
+    cx0, cy0, w0 = _ink_box(drawing)
+    moved_any = False
+    for seed in range(12):
+        out = jitter_framing(drawing, 0.1, torch.Generator().manual_seed(seed))
+        assert out.shape == drawing.shape and 0.0 <= float(out.min()) and float(out.max()) <= 1.0
+        assert torch.equal(out, jitter_framing(drawing, 0.1, torch.Generator().manual_seed(seed)))  # seeded
+        assert float(out[..., :4, :].min()) == 1.0  # uncovered border is paper
+        cx, cy, w = _ink_box(out)
+        assert abs(cx - cx0) <= 0.05 * 128 + 2 and abs(cy - cy0) <= 0.05 * 128 + 2  # shift <= amount / 2
+        assert 0.9 * w0 - 3 <= w <= 1.1 * w0 / math.cos(0.05) + 3  # scale 1 +- amount (and a small turn)
+        moved_any |= abs(cx - cx0) > 1 or abs(w - w0) > 2
+    assert moved_any
+
+
+def test_the_sampler_jitters_framing_only_when_asked():
+    photo, edges = _face_inputs(64)
+    plain = SketchStyleSampler(32, ("edges",))
+    still = SketchStyleSampler(32, ("edges",), framing_jitter=0.0)
+    moved = SketchStyleSampler(32, ("edges",), framing_jitter=0.15)
+    seed = torch.Generator().manual_seed
+    assert torch.equal(plain(photo[0], edges[0], seed(3)), still(photo[0], edges[0], seed(3)))
+    assert not torch.equal(plain(photo[0], edges[0], seed(3)), moved(photo[0], edges[0], seed(3)))
+    with pytest.raises(ValueError, match="framing_jitter must be in"):
+        SketchStyleSampler(32, framing_jitter=0.5)
 
 
 def test_clean_style_is_the_stored_edge_map_as_it_is():

@@ -55,6 +55,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "edges, marker, pencil, sparse, shaded, clean): sharpness, Fréchet distance, fidelity AUCs (needs --data "
         "prepared at 2x the model size)",
     )
+    p.add_argument(
+        "--framing-jitter",
+        type=float,
+        default=0.0,
+        help="move each drawing of --styles within its frame (scale 1 +- x, shift and turn up to x / 2; seeded) while "
+        "its photo stays aligned: how robust the faces are to where a drawing sits (default 0; not for 'stored')",
+    )
     p.add_argument("--slider-style", default="stored", help="sketch style of the slider evaluation (default: stored)")
     p.add_argument("--drawings", type=Path, default=None, help="a folder of real drawings to compare branches on")
     p.add_argument("--drawing-photos", type=Path, default=None, help="the photos matched to --drawings (same stems)")
@@ -90,6 +97,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--attributes", *args.attributes]
     if args.styles:
         parts += ["--styles", *args.styles]
+    if args.framing_jitter:
+        parts += ["--framing-jitter", f"{args.framing_jitter:g}"]
     if args.slider_style != "stored":
         parts += ["--slider-style", args.slider_style]
     for flag, value in (
@@ -125,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
     if args.skip < 0:
         raise InputError(f"--skip must be at least 0, got {args.skip}")
     check_refine_steps(args.refine_steps)
+    if not 0.0 <= args.framing_jitter <= 0.3:  # also refuses nan
+        raise InputError(f"--framing-jitter must be in [0, 0.3] (a fraction of the frame), got {args.framing_jitter}")
+    if args.framing_jitter and "stored" in (args.styles or []):
+        raise InputError("--framing-jitter moves drawn styles only: leave 'stored' out of --styles")
     if args.batch_size < 1:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     classifier_source = args.classifier or bundled_classifier_path()
@@ -186,7 +199,16 @@ def run_branch_sets(args: argparse.Namespace, model, classifier, split: str | No
     size, per_set = model.config.image_size, {}
     grid_attrs = [a for a in ("Smiling", "Male", "Young") if a in model.attribute_names]
     for style in args.styles or []:
-        dataset = styled_set(args.data, style, size, FIDELITY_ATTRIBUTES, split, args.limit, skip=args.skip)
+        dataset = styled_set(
+            args.data,
+            style,
+            size,
+            FIDELITY_ATTRIBUTES,
+            split,
+            args.limit,
+            skip=args.skip,
+            framing_jitter=args.framing_jitter,
+        )
         batches = styled_batches(dataset, args.batch_size)
         total = -(-len(dataset) // args.batch_size)
         per_set[style] = evaluate_branches(model, classifier, batches, total=total, desc=style)

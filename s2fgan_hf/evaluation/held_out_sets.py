@@ -36,6 +36,7 @@ def styled_set(
     limit: int | None = None,
     seed: int = 0,
     skip: int = 0,
+    framing_jitter: float = 0.0,
 ) -> Dataset:
     """The prepared folder's ``split`` drawn in ``style`` (or its stored edge maps for ``"stored"``).
 
@@ -43,10 +44,14 @@ def styled_set(
     [-1, 1] (S = ``image_size`` for the drawn styles, the stored size for ``"stored"``: the model brings an edge map
     to its size itself), ``attributes`` [len(attributes)] 0/1. ``skip`` leaves out the first items, ``limit`` keeps
     the next ones: item ``i`` is the same drawing whatever they are (each is seeded by its index in the split).
+    ``framing_jitter`` moves each drawing within its frame (``sketch_styles.jitter_framing``, also seeded) while the
+    photo stays aligned: how much the faces depend on where a drawing sits. Drawn styles only.
     """
     if style not in SET_STYLES:
         raise ValueError(f"unknown sketch set style {style!r}; accepted: {', '.join(SET_STYLES)}")
-    styles = None if style == "stored" else SketchStyleSampler(image_size, (style,))
+    if framing_jitter and style == "stored":
+        raise ValueError("framing_jitter moves drawn styles only; 'stored' is the stored edge maps as they are")
+    styles = None if style == "stored" else SketchStyleSampler(image_size, (style,), framing_jitter=framing_jitter)
     dataset: Dataset = PreparedSketchFaceDataset(
         data,
         attribute_names=attributes,

@@ -76,6 +76,7 @@ class TrainConfig:
     style_weights: tuple[float, ...] | None = None
     style_moment_styles: tuple[str, ...] | None = None  # the styles --lambda_style_moments covers (None: all)
     sketch_anchor_styles: tuple[str, ...] | None = None  # the styles --lambda_sketch_anchor holds (None: all)
+    sketch_framing_jitter: float = 0.0  # move each training drawing in its frame by up to this (0: aligned)
     freeze_photo_branch: bool = False
     freeze_sketch_reader: bool = False
     train_editor_only: bool = False
@@ -175,6 +176,15 @@ class TrainConfig:
                 raise TrainConfigError(
                     [name, "sketch_styles"], "{0} must be some of the styles of {1}, which draws them"
                 )
+        if not 0.0 <= self.sketch_framing_jitter <= 0.3:  # also refuses nan
+            raise TrainConfigError(
+                ["sketch_framing_jitter"],
+                f"{{0}} must be in [0, 0.3] (a fraction of the frame), got {self.sketch_framing_jitter}",
+            )
+        if self.sketch_framing_jitter and not self.sketch_styles:
+            raise TrainConfigError(
+                ["sketch_framing_jitter", "sketch_styles"], "{0} moves the drawings of {1}: give both"
+            )
         if self.lr_warmup_steps < 0:
             raise TrainConfigError(
                 ["lr_warmup_steps"], f"{{0}} must be >= 0 (0: no warm-up), got {self.lr_warmup_steps}"

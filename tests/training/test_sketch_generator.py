@@ -111,6 +111,18 @@ def test_style_moments_cover_only_the_chosen_styles():
     assert chosen_styles(z, styles, None)[0] is z and chosen_styles(z, None, (5,))[0] is z
 
 
+def test_framing_jitter_needs_drawn_styles_and_a_small_fraction():
+    with pytest.raises(TrainConfigError, match="sketch_framing_jitter.*sketch_styles"):
+        TrainConfig(train_data_dir="d", sketch_framing_jitter=0.1)
+    for bad in (-0.1, 0.5, float("nan")):
+        with pytest.raises(TrainConfigError, match="sketch_framing_jitter must be in"):
+            TrainConfig(train_data_dir="d", sketch_styles=("edges",), sketch_framing_jitter=bad)
+    assert (
+        TrainConfig(train_data_dir="d", sketch_styles=("edges",), sketch_framing_jitter=0.1).sketch_framing_jitter
+        == 0.1
+    )
+
+
 def test_the_sketch_anchor_holds_the_chosen_styles_where_the_stage_began():
     """``anchor_sketch_encoder``: a frozen copy of E_s as the stage began encodes the sketches too; the
     ``sketch_anchor`` term is the L1 to it over the chosen styles' items, and only the learning E_s feels it."""
@@ -174,9 +186,11 @@ def test_stage_two_trains_the_sketch_encoder_on_drawing_styles_only(prepared_dir
         "--lambda_latent_moments", "2", "--lambda_sketch_sem", "1", "--lambda_sketch_reencoded", "1",
         "--lambda_style_moments", "5", "--style_moment_styles", "edges", "clean",
         "--lambda_sketch_anchor", "2", "--sketch_anchor_styles", "edges", "pencil", "clean",
-        "--checkpointing_steps", "0",
+        "--checkpointing_steps", "0", "--sketch_framing_jitter", "0.1",
     ]  # fmt: skip
     result = run_training(argv)
+    recorded = json.loads((tmp_path / "stage2" / "final" / "training_args.json").read_text())
+    assert recorded["sketch_framing_jitter"] == 0.1
     rows = [json.loads(line) for line in (tmp_path / "stage2" / "metrics.jsonl").read_text().splitlines()]
     for key in ("g_sketch_reencoded", "g_style_moments", "g_sketch_anchor"):
         assert rows[-1][key] == rows[-1][key]  # logged, not NaN
