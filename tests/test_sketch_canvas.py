@@ -105,6 +105,27 @@ def test_reframe_is_nearly_the_identity_on_a_framed_sketch_and_keeps_strokes() -
     assert shrunk.sum() > 0.5 * face_strokes(64, scale=0.25).sum()
 
 
+def test_reframe_leaves_a_box_within_the_training_spread_and_moves_one_beyond_only_to_its_edge() -> None:
+    spread = Framing(
+        center_x=0.5, center_y=0.55, width=0.6, height=0.7,
+        spread_center_x=0.05, spread_center_y=0.05, spread_width=0.1, spread_height=0.1, tolerance=1.5,
+    )  # fmt: skip
+    face = face_strokes()
+    cx, cy, w, h = (v / 256 for v in stroke_box(face))
+    assert spread.target(cx, cy, w, h) == (cx, cy, w, h)  # the fixture face is within 1.5 spreads
+    assert np.array_equal(reframe(face, spread), face)  # so it stays exactly as drawn
+    small = face_strokes(scale=0.4, shift=(-70, 60))  # far too small and off-centre
+    out = reframe(small, spread)
+    cx, cy, w, h = (v / 256 for v in stroke_box(out, spread.low_quantile, spread.high_quantile))
+    assert cx == pytest.approx(0.5 - 1.5 * 0.05, abs=0.03) and cy == pytest.approx(0.55 + 1.5 * 0.05, abs=0.03)
+    assert max(w / (0.6 - 0.15), h / (0.7 - 0.15)) == pytest.approx(1.0, abs=0.05)  # to the edge, not the mean
+    wide = np.zeros((200, 300), dtype=bool)  # a non-square canvas is the square around it
+    wide[:, 50:250] = face_strokes(200)
+    assert reframe(wide, Framing(tolerance=1.0)).shape == (300, 300)
+    with pytest.raises(ValueError, match="spreads and tolerance"):
+        Framing(spread_width=-0.1)
+
+
 def test_reframe_limits_the_zoom() -> None:
     dot = np.zeros((256, 256), dtype=bool)
     dot[100:106, 100:106] = True
@@ -118,6 +139,7 @@ def test_framing_json_of_the_app_is_valid() -> None:
     framing = Framing.load(Path(__file__).resolve().parents[1] / "assets" / "framing.json")
     assert 0.3 < framing.center_x < 0.7 and 0.3 < framing.center_y < 0.7
     assert 0.2 < framing.width <= 1 and 0.2 < framing.height <= 1
+    assert 0 < framing.spread_width < 0.3 and framing.tolerance == 1.5  # the app keeps well-framed drawings as drawn
 
 
 def test_face_editor_caches_latents_and_validates_attributes() -> None:

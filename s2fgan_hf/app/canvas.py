@@ -220,6 +220,12 @@ class Framing:
         center_x, center_y: centre of the stroke quantile box (0 = left/top edge, 1 = right/bottom edge).
         width, height: size of the quantile box.
         low_quantile, high_quantile: the box spans these quantiles of stroke x and y coordinates.
+        spread_center_x, spread_center_y, spread_width, spread_height: how much the training sketches' boxes vary
+            about that mean (standard deviations); 0: every drawing is moved onto the mean box exactly.
+        tolerance: ``reframe`` leaves a box that lies within ``tolerance`` spreads of the mean as it is and moves
+            one beyond only to that edge. The training sketches' own boxes vary (width +-0.10), and each goes with
+            its photo's alignment: moving an already well-framed drawing onto the mean box changes the face (on
+            500 held-out edge maps, Smiling AUC 0.920 -> 0.804, Male 0.955 -> 0.931).
     """
 
     center_x: float = 0.5
@@ -228,6 +234,11 @@ class Framing:
     height: float = 0.7
     low_quantile: float = 0.05
     high_quantile: float = 0.95
+    spread_center_x: float = 0.0
+    spread_center_y: float = 0.0
+    spread_width: float = 0.0
+    spread_height: float = 0.0
+    tolerance: float = 1.5
 
     def __post_init__(self) -> None:
         if not (0 < self.width <= 2 and 0 < self.height <= 2):
@@ -236,12 +247,31 @@ class Framing:
             raise ValueError(
                 f"need 0 <= low_quantile < high_quantile <= 1, got {self.low_quantile}, {self.high_quantile}"
             )
+        spreads = (self.spread_center_x, self.spread_center_y, self.spread_width, self.spread_height, self.tolerance)
+        if not all(0 <= v < 10 for v in spreads):  # also refuses nan
+            raise ValueError(f"framing spreads and tolerance must be in [0, 10), got {spreads}")
+
+    def target(self, center_x: float, center_y: float, width: float, height: float) -> tuple[float, ...]:
+        """The box a drawing's box (fractions of the canvas) is moved to: each quantity kept within ``tolerance``
+        spreads of the mean, and brought to that edge when beyond it."""
+        out = []
+        for value, mean, spread in (
+            (center_x, self.center_x, self.spread_center_x),
+            (center_y, self.center_y, self.spread_center_y),
+            (width, self.width, self.spread_width),
+            (height, self.height, self.spread_height),
+        ):
+            reach = self.tolerance * spread
+            out.append(min(max(value, mean - reach), mean + reach))
+        return tuple(out)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Framing:
-        """Read the ``framing`` object of a JSON file written by ``scripts/make_app_assets.py``."""
+        """Read the ``framing`` object of a JSON file written by ``scripts/make_app_assets.py``, and its
+        ``spread_std`` object (the training boxes' standard deviations) when there is one."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        fields = data.get("framing", data)
+        fields = dict(data.get("framing", data))
+        fields.update({f"spread_{k}": v for k, v in data.get("spread_std", {}).items()})
         return cls(**{k: float(fields[k]) for k in asdict(cls()) if k in fields})
 
 
@@ -262,20 +292,27 @@ def stroke_box(mask: np.ndarray, low: float = 0.05, high: float = 0.95) -> tuple
 def reframe(mask: np.ndarray, framing: Framing, out_size: int | None = None, max_zoom: float = 4.0) -> np.ndarray:
     """Scale and centre the ink so its quantile box matches ``framing``; returns a square ``out_size`` mask.
 
-    One uniform scale (no stretching) makes the box fit inside the target box; its centre goes to the target
-    centre. The zoom is limited to ``[1 / max_zoom, max_zoom]`` of the input canvas, so a dot is not blown up to
-    fill the canvas. Shrinking uses max-pooling of the ink, so thin strokes are never lost.
+    The target box is ``framing.target`` of the drawing's own box (as fractions of the canvas, a non-square canvas
+    taken as the square around it): the mean training box when the framing has no spreads, else the drawing's box
+    held within the training boxes' range, so that a well-framed drawing stays as drawn. One uniform scale (no
+    stretching) makes the box fit inside the target box; its centre goes to the target centre. The zoom is limited
+    to ``[1 / max_zoom, max_zoom]`` of the input canvas, so a dot is not blown up to fill the canvas. Shrinking uses
+    max-pooling of the ink, so thin strokes are never lost.
     """
     check_strokes(mask)
     height, width = mask.shape
     out_size = out_size or max(height, width)
     cx, cy, bw, bh = stroke_box(mask, framing.low_quantile, framing.high_quantile)
-    # Side of the square input window that maps onto the output canvas.
-    side = max(bw / framing.width, bh / framing.height)
     reference = max(height, width)
+    pad_x, pad_y = (reference - width) / 2, (reference - height) / 2  # the square canvas around a non-square one
+    target_cx, target_cy, target_w, target_h = framing.target(
+        (cx + pad_x) / reference, (cy + pad_y) / reference, bw / reference, bh / reference
+    )
+    # Side of the square input window that maps onto the output canvas.
+    side = max(bw / target_w, bh / target_h)
     side = float(np.clip(side, reference / max_zoom, reference * max_zoom))
-    left = round(cx - framing.center_x * side)
-    top = round(cy - framing.center_y * side)
+    left = round(cx - target_cx * side)
+    top = round(cy - target_cy * side)
     size = max(1, round(side))
     ink = torch.from_numpy(mask.astype(np.float32))[None, None]
     pad = (max(0, -left), max(0, left + size - width), max(0, -top), max(0, top + size - height))
