@@ -46,10 +46,9 @@ UNEXPECTED = "Something went wrong while making the face ({kind}); try another s
 INTRO = """# S2FGAN: sketch to face
 Draw a face over the faint grey guide (it shows where the outline, eyes, nose and mouth of the training faces
 sit; it is never sent to the model). The face updates after each stroke; the sliders edit attributes.
-**Re-frame** scales and centres strokes drawn far from the training framing, so a sketch drawn small or
-off-centre still works. You can also start from an example, a drawing you upload, or the sketch of a photo.
-**New look** draws another hair colour, skin tone and lighting (the lines stay the sketch's); a photo can lend its
-look."""
+**Re-frame** scales and centres strokes drawn far off the training framing (small or off-centre). You can also
+start from an example, a drawing you upload, or the sketch of a photo. **New look** draws another hair colour,
+skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
 EDITOR_INFO = (
     "S2F-DIS adds fixed attribute directions (the same move for every face, exactly reversible); S2F-DEC computes "
     "the move from the face with a learned mapping (a little stronger on Smiling, Young and Bangs)."
