@@ -28,9 +28,8 @@ from s2fgan_hf import S2FGAN  # noqa: E402
 from s2fgan_hf.app.canvas import Framing  # noqa: E402
 from s2fgan_hf.app.editor import FaceEditor  # noqa: E402
 from s2fgan_hf.evaluation.attribute_classifier import AttributeClassifier  # noqa: E402
-from s2fgan_hf.evaluation.branches import laplacian_energy, roc_auc_interval  # noqa: E402
+from s2fgan_hf.evaluation.branches import evaluate_branches  # noqa: E402
 from s2fgan_hf.evaluation.held_out_sets import styled_batches, styled_set  # noqa: E402
-from s2fgan_hf.evaluation.metrics import frechet_distance  # noqa: E402
 from s2fgan_hf.loading import bundled_classifier_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,38 +48,29 @@ def reframing_rows(
     split: str | None = "test",
 ) -> dict[str, dict[str, Any]]:
     """One row per setting (``"not re-framed"``, ``"tolerance T"``): fd, sharpness and ``auc``/``auc_ci95`` per
-    attribute, over the split's stored edge maps."""
+    attribute of the faces from the split's stored edge maps, as ``evaluate_branches`` measures them."""
     dataset = styled_set(data, "stored", model.config.image_size, list(ATTRIBUTES), split=split, limit=limit)
     editors = {f"tolerance {t:g}": FaceEditor(model, dataclasses.replace(framing, tolerance=t)) for t in tolerances}
     plain = FaceEditor(model, framing)
-    photos, labels, sketches = [], [], {"not re-framed": [], **{name: [] for name in editors}}
+    batches: dict[str, list[dict[str, Any]]] = {"not re-framed": [], **{name: [] for name in editors}}
     for batch in styled_batches(dataset, batch_size):
-        photos.append(batch["image"].float())
-        labels.append(torch.as_tensor(batch["labels"]).float())
-        for sketch in batch["sketch"]:
-            strokes = (sketch[0] < 0).numpy()  # the edge map's ink as the app's stroke mask
-            sketches["not re-framed"].append(plain.model_sketch(strokes, reframe_strokes=False))
-            for name, editor in editors.items():
-                sketches[name].append(editor.model_sketch(strokes, reframe_strokes=True))
-    if not photos:
-        raise ValueError(f"no photos in {data} (split {split!r})")
-    photo, y = torch.cat(photos), torch.cat(labels)
-    real = torch.cat([classifier.features(p) for p in photo.split(batch_size)])
-    real_energy = float(laplacian_energy(photo).mean())
-    index = classifier.select(list(ATTRIBUTES))
-    rows = {}
-    for name, items in sketches.items():
-        faces = torch.cat(
-            [model.decode(model.encode_sketch(s)).clamp(-1, 1) for s in torch.cat(items).split(batch_size)]
+        strokes = [(sketch[0] < 0).numpy() for sketch in batch["sketch"]]  # the edge maps' ink as stroke masks
+        sketches = {"not re-framed": [plain.model_sketch(s, reframe_strokes=False) for s in strokes]}
+        sketches.update(
+            {name: [e.model_sketch(s, reframe_strokes=True) for s in strokes] for name, e in editors.items()}
         )
-        feats = torch.cat([classifier.features(f) for f in faces.split(batch_size)])
-        scores = classifier.head(feats)[:, index]
-        intervals = {a: roc_auc_interval(scores[:, k], y[:, k]) for k, a in enumerate(ATTRIBUTES)}
+        for name, items in sketches.items():
+            batches[name].append({"image": batch["image"], "sketch": torch.cat(items), "labels": batch["labels"]})
+    if not batches["not re-framed"]:
+        raise ValueError(f"no photos in {data} (split {split!r})")
+    rows = {}
+    for name, items in batches.items():
+        faces = evaluate_branches(model, classifier, items, ATTRIBUTES, progress=False)["from_sketch"]
         rows[name] = {
-            "fd": frechet_distance(real, feats),
-            "sharpness": float(laplacian_energy(faces).mean()) / max(real_energy, 1e-12),
-            "auc": {a: v[0] for a, v in intervals.items()},
-            "auc_ci95": {a: list(v[1:]) for a, v in intervals.items()},
+            "fd": faces["frechet_distance"],
+            "sharpness": faces["sharpness"],
+            "auc": faces["fidelity_auc"],
+            "auc_ci95": faces["fidelity_auc_ci95"],
         }
     return rows
 

@@ -134,8 +134,13 @@ def run(args: argparse.Namespace) -> int:
     if args.skip < 0:
         raise InputError(f"--skip must be at least 0, got {args.skip}")
     check_refine_steps(args.refine_steps)
-    if not 0.0 <= args.framing_jitter <= 0.3:  # also refuses nan
-        raise InputError(f"--framing-jitter must be in [0, 0.3] (a fraction of the frame), got {args.framing_jitter}")
+    from ..data.sketch_styles import MAX_FRAMING_JITTER
+
+    if not 0.0 <= args.framing_jitter <= MAX_FRAMING_JITTER:  # also refuses nan
+        raise InputError(
+            f"--framing-jitter must be in [0, {MAX_FRAMING_JITTER}] (a fraction of the frame), "
+            f"got {args.framing_jitter}"
+        )
     if args.framing_jitter and "stored" in (args.styles or []):
         raise InputError("--framing-jitter moves drawn styles only: leave 'stored' out of --styles")
     if args.batch_size < 1:

@@ -31,6 +31,7 @@ from s2fgan_hf.data.augmentation import SketchAugmentation
 from s2fgan_hf.image_processing.sketch_normalization import normalize_grey_sketch
 
 STYLES = ("edges", "marker", "pencil", "sparse", "shaded", "clean")
+MAX_FRAMING_JITTER = 0.3  # the largest ``jitter_framing`` amount accepted anywhere (a fraction of the frame)
 _LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
 
 
@@ -197,9 +198,10 @@ class SketchStyleSampler:
             raise ValueError(f"unknown or no drawing styles {unknown or list(self.styles)}; accepted: {STYLES}")
         if self.weights is not None and (len(self.weights) != len(self.styles) or min(self.weights) < 0):
             raise ValueError("weights must give one non-negative weight per style")
-        if not 0.0 <= self.framing_jitter <= 0.3:  # also refuses nan
+        if not 0.0 <= self.framing_jitter <= MAX_FRAMING_JITTER:  # also refuses nan
             raise ValueError(
-                f"framing_jitter must be in [0, 0.3] (a fraction of the frame), got {self.framing_jitter}"
+                f"framing_jitter must be in [0, {MAX_FRAMING_JITTER}] (a fraction of the frame), "
+                f"got {self.framing_jitter}"
             )
 
     def pick(self, generator: torch.Generator | None = None) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import PRESETS, S2FGANConfig
-from ..data.sketch_styles import STYLES
+from ..data.sketch_styles import MAX_FRAMING_JITTER, STYLES
 from ..losses import LossWeights
 from ..networks.editors import EDITORS
 from .augment import AUGMENT_KINDS
@@ -176,10 +176,11 @@ class TrainConfig:
                 raise TrainConfigError(
                     [name, "sketch_styles"], "{0} must be some of the styles of {1}, which draws them"
                 )
-        if not 0.0 <= self.sketch_framing_jitter <= 0.3:  # also refuses nan
+        if not 0.0 <= self.sketch_framing_jitter <= MAX_FRAMING_JITTER:  # also refuses nan
             raise TrainConfigError(
                 ["sketch_framing_jitter"],
-                f"{{0}} must be in [0, 0.3] (a fraction of the frame), got {self.sketch_framing_jitter}",
+                f"{{0}} must be in [0, {MAX_FRAMING_JITTER}] (a fraction of the frame), "
+                f"got {self.sketch_framing_jitter}",
             )
         if self.sketch_framing_jitter and not self.sketch_styles:
             raise TrainConfigError(
