@@ -50,7 +50,7 @@ class GeneratorOutputs:
         z_reencoded: E_i(D(M(z_i, a))), the edited face read back by the frozen image encoder (editor stage with
             ``reencode_edits``), else ``None``.
         z_sketch_reencoded: E_i(D(z_s)), the face from the sketch read back by the frozen image encoder (stage 2
-            with ``reencode_sketch_faces``), else ``None``.
+            or the decoder stage, with ``reencode_sketch_faces``), else ``None``.
         anchor_faces, anchor_targets: the decoder stage with ``anchor_decoder``: [D(z_i), D(z_s)] and the same
             latents through the decoder as the stage began (no autograd), else ``None``.
         z_sketch_reference: with ``anchor_sketch_encoder``, the sketches through the sketch encoder as the stage
@@ -96,8 +96,9 @@ class GeneratorSide(nn.Module):
         reencode_edits: in the editor or decoder stage, also read the edited faces back with the frozen E_i
             (``z_reencoded``, for the ``reencoded_edit`` term). Only these stages have it: there E_i cannot learn
             to read edits its own way.
-        reencode_sketch_faces: in stage 2 (``photo_branch_frozen``), also read the faces from sketches back with the
-            frozen E_i (``z_sketch_reencoded``, for the ``sketch_reencoded`` term).
+        reencode_sketch_faces: in stage 2 (``photo_branch_frozen``) or the decoder stage, also read the faces from
+            sketches back with the frozen E_i (``z_sketch_reencoded``, for the ``sketch_reencoded`` term): the
+            gradient reaches E_s in stage 2, the decoder in the decoder stage.
         anchor_sketch_encoder: keep a frozen copy of the sketch encoder as it is now and encode the sketches with it
             too (``z_sketch_reference``, for the ``sketch_anchor`` term). Made here, before a resume loads the
             trained weights, so it is always the stage's starting encoder. Not with a frozen sketch encoder.
@@ -129,8 +130,11 @@ class GeneratorSide(nn.Module):
             )
         if reencode_edits and not (editor_only or decoder_only):
             raise ValueError("reading edits back (reencode_edits) needs the editor or decoder stage (frozen E_i)")
-        if reencode_sketch_faces and not photo_branch_frozen:
-            raise ValueError("reading sketch faces back (reencode_sketch_faces) needs stage 2 (photo_branch_frozen)")
+        if reencode_sketch_faces and not (photo_branch_frozen or decoder_only):
+            raise ValueError(
+                "reading sketch faces back (reencode_sketch_faces) needs a frozen E_i: stage 2 (photo_branch_frozen) "
+                "or the decoder stage (decoder_only)"
+            )
         if anchor_decoder and not decoder_only:
             raise ValueError("anchor_decoder belongs to the decoder stage (decoder_only)")
         if anchor_sketch_encoder and (editor_only or decoder_only):
@@ -225,11 +229,14 @@ class GeneratorSide(nn.Module):
         editor = self.attribute_mapping
         z_image_edited, z_sketch_edited = editor(z_image, shifts), editor(z_sketch, shifts)
         reconstruction = anchor_faces = anchor_targets = None
+        sketch_faces = None
         if self.decoder_only:
             anchored = self.reference_decoder is not None
-            latents = [z_image, z_image_edited] + ([z_sketch] if anchored else [])
+            with_sketch = anchored or self.reencode_sketch_faces  # D(z_s): anchored, read back, or both
+            latents = [z_image, z_image_edited] + ([z_sketch] if with_sketch else [])
             faces = self.decoder(torch.cat(latents)).chunk(len(latents))
             reconstruction, fake = faces[0], faces[1]
+            sketch_faces = faces[2] if with_sketch else None
             if anchored:
                 anchor_faces = torch.cat([faces[0], faces[2]])
                 with torch.no_grad():
@@ -239,6 +246,10 @@ class GeneratorSide(nn.Module):
         # Frozen E_i (requires_grad False): the gradient passes through it to the face and on to what the stage
         # trains (M in the editor stage, the decoder in the decoder stage).
         z_reencoded = self.image_encoder(fake) if self.reencode_edits else None
+        # The decoder stage's read-back of the faces from sketches: the decoder learns to render what z_s says.
+        z_sketch_reencoded = (
+            self.image_encoder(sketch_faces) if sketch_faces is not None and self.reencode_sketch_faces else None
+        )
         editor_outputs = editor.training_outputs(z_image, z_sketch, shifts, z_image_edited, True)
         # Q: real latents (and their edits, detached) are 1; sketch latents and their edits 0. Only M(z_s, a) carries
         # a gradient (reversed by the GRL): M learns to keep an edited sketch latent where image latents lie.
@@ -256,6 +267,7 @@ class GeneratorSide(nn.Module):
             z_image_edited=z_image_edited,
             z_sketch_edited=z_sketch_edited,
             z_reencoded=z_reencoded,
+            z_sketch_reencoded=z_sketch_reencoded,
             anchor_faces=anchor_faces,
             anchor_targets=anchor_targets,
         )

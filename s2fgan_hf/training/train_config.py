@@ -220,10 +220,11 @@ class TrainConfig:
                 ["loss_weights.reencoded_edit", "train_editor_only", "train_decoder_only"],
                 "{0} reads edited faces back with a frozen image encoder, which only {1} and {2} have; leave it at 0",
             )
-        if self.loss_weights.get("sketch_reencoded") and not self.freeze_photo_branch:
+        if self.loss_weights.get("sketch_reencoded") and not (self.freeze_photo_branch or self.train_decoder_only):
             raise TrainConfigError(
-                ["loss_weights.sketch_reencoded", "freeze_photo_branch"],
-                "{0} reads faces from sketches back with a frozen image encoder, which only {1} has; leave it at 0",
+                ["loss_weights.sketch_reencoded", "freeze_photo_branch", "train_decoder_only"],
+                "{0} reads faces from sketches back with a frozen image encoder, which only {1} (training the sketch "
+                "encoder) and {2} (training the decoder) have; leave it at 0",
             )
         if self.loss_weights.get("decoder_anchor") and not self.train_decoder_only:
             raise TrainConfigError(

@@ -64,6 +64,37 @@ def test_decoder_stage_decodes_reconstructions_and_edits_and_reads_the_edit_back
     assert not torch.equal(next(side.decoder.parameters()), next(side.reference_decoder.parameters()))
 
 
+@pytest.mark.parametrize("anchored", [False, True])
+def test_decoder_stage_reads_the_faces_from_sketches_back_and_trains_only_the_decoder_with_it(anchored):
+    """``reencode_sketch_faces`` in the decoder stage: z_sketch_reencoded = E_i(D(z_s)) with E_s, E_i and C frozen,
+    so its loss teaches the decoder to render what the sketch latent says (and nothing else learns)."""
+    TrainConfig(train_data_dir="d", train_decoder_only=True, loss_weights={"sketch_reencoded": 1.0})
+    torch.manual_seed(0)
+    cfg = S2FGANConfig.from_preset("tiny-32")
+    model = S2FGAN(cfg)
+    side = GeneratorSide(
+        model, S2FGANDiscriminator(cfg), decoder_only=True, reencode_sketch_faces=True, anchor_decoder=anchored
+    )
+    for network in (side.image_encoder, side.sketch_encoder, model.attribute_directions):
+        network.requires_grad_(False)  # as the trainer freezes them in the decoder stage
+    image, sketch = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 1, 32, 32)
+    out = side(image, sketch, torch.zeros(2, cfg.num_attributes))
+    with torch.no_grad():
+        expected = side.image_encoder(side.decoder(side.sketch_encoder(sketch)))
+    assert torch.allclose(out.z_sketch_reencoded, expected, atol=1e-5)
+    assert out.sketch_reconstruction is None  # no pixel or adversarial sketch terms in this stage
+    assert (out.anchor_faces is not None) == anchored
+    labels = torch.randint(0, 2, (2, cfg.num_attributes)).float()
+    L.semantic_loss(out.z_sketch_reencoded @ model.attribute_directions.directions(), labels).backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in side.decoder.parameters())
+    frozen = (
+        *side.sketch_encoder.parameters(),
+        *side.image_encoder.parameters(),
+        *model.attribute_directions.parameters(),
+    )
+    assert all(p.grad is None for p in frozen)
+
+
 def test_decoder_stage_trains_only_the_decoder(prepared_dir, tmp_path, run_training):
     first = run_training(base_args(prepared_dir, tmp_path / "base", 1) + ["--checkpointing_steps", "0"])
     base = S2FGAN.from_pretrained(first["final_dir"])
