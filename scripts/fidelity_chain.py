@@ -46,10 +46,10 @@ def chain_scores(
     batches: Any,
     attributes: list[str],
 ) -> dict[str, torch.Tensor]:
-    """Scores [N, len(attributes)] by name (``sketch latent``, ``photo face``, ... and ``photo``) plus ``labels``."""
+    """Scores [N, len(attributes)] by name (``sketch latent``, ``photo face``, ... and ``photo``) plus ``labels``,
+    over ``styled_batches`` of a ``styled_set`` (photos already at the model's size)."""
     model.eval()
     classifier.eval()
-    size = model.config.image_size
     probe = [model.attribute_names.index(a) for a in attributes]
     judge = classifier.select(attributes)
     out: dict[str, list[torch.Tensor]] = {}
@@ -59,13 +59,11 @@ def chain_scores(
 
     for batch in batches:
         photo = batch["image"].to(model.device, torch.float32)
-        if photo.shape[-1] != size:
-            photo = torch.nn.functional.interpolate(photo, size=(size, size), mode="bilinear", antialias=True)
         latents = {"sketch": model.encode_sketch(batch["sketch"]), "photo": model.encode_image(photo)}
         for branch, z in latents.items():
             face = model.decode(z).clamp(-1, 1)
-            add(f"{branch} latent", model.attribute_directions.scores(z.float())[:, probe])
-            add(f"{branch} read back", model.attribute_directions.scores(model.encode_image(face).float())[:, probe])
+            add(f"{branch} latent", model.attribute_scores(z)[:, probe])
+            add(f"{branch} read back", model.attribute_scores(model.encode_image(face))[:, probe])
             add(f"{branch} face", classifier.head(classifier.features(face))[:, judge])
         add("photo", classifier.head(classifier.features(photo))[:, judge])
         add("labels", torch.as_tensor(batch["labels"]))

@@ -247,9 +247,7 @@ class GeneratorSide(nn.Module):
         # trains (M in the editor stage, the decoder in the decoder stage).
         z_reencoded = self.image_encoder(fake) if self.reencode_edits else None
         # The decoder stage's read-back of the faces from sketches: the decoder learns to render what z_s says.
-        z_sketch_reencoded = (
-            self.image_encoder(sketch_faces) if sketch_faces is not None and self.reencode_sketch_faces else None
-        )
+        z_sketch_reencoded = self.image_encoder(sketch_faces) if self.reencode_sketch_faces else None
         editor_outputs = editor.training_outputs(z_image, z_sketch, shifts, z_image_edited, True)
         # Q: real latents (and their edits, detached) are 1; sketch latents and their edits 0. Only M(z_s, a) carries
         # a gradient (reversed by the GRL): M learns to keep an edited sketch latent where image latents lie.
