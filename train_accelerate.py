@@ -33,6 +33,7 @@ from s2fgan_hf import S2FGAN, S2FGANConfig, S2FGANDiscriminator
 from s2fgan_hf.atomic_io import atomic_write_folder
 from s2fgan_hf.data.sketch_styles import SketchStyleSampler
 from s2fgan_hf.losses import LossWeights, RunningMoments
+from s2fgan_hf.networks import AttributeCritic
 from s2fgan_hf.progress import progress as progress_bar
 from s2fgan_hf.training import (
     DiscriminatorSide,
@@ -169,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--gradient_accumulation_steps", type=int)
     g.add_argument("--learning_rate", type=float)
+    g.add_argument(
+        "--critic_learning_rate",
+        type=float,
+        help="The attribute critic's rate (--lambda_critic; default: --learning_rate). A new critic beside a "
+        "fine-tuned discriminator learns its labels sooner at a higher rate.",
+    )
     g.add_argument(
         "--lr_warmup_steps",
         type=int,
@@ -379,15 +386,18 @@ def main(argv: list[str] | TrainConfig | None = None) -> dict:
         reencode_sketch_faces=weights.sketch_reencoded > 0,
         anchor_sketch_encoder=weights.sketch_anchor > 0,
     )
-    discriminator_side = DiscriminatorSide(generator, discriminator)
-    opt_g, opt_d = build_optimizers(generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every)
+    critic = AttributeCritic(config) if weights.critic > 0 or weights.sketch_critic > 0 else None
+    discriminator_side = DiscriminatorSide(generator, discriminator, critic)
+    opt_g, opt_d = build_optimizers(
+        generator_side, discriminator_side, args.learning_rate, step_config.d_reg_every, args.critic_learning_rate
+    )
     generator_side, discriminator_side, opt_g, opt_d, loader = accelerator.prepare(
         generator_side, discriminator_side, opt_g, opt_d, loader
     )
     ema = GeneratorEMA(generator, decay=args.ema_decay, warmup=args.ema_warmup)  # after prepare: synced weights
     augment = build_augment(args.d_augment, args.ada_target, args.ada_kimg, lambda t: accelerator.reduce(t, "sum"))
     style_moments = RunningMoments() if weights.style_moments > 0 else None  # running statistics, per process
-    register_checkpoint_hooks(accelerator, generator, discriminator, ema, record, style_moments)
+    register_checkpoint_hooks(accelerator, generator, discriminator, ema, record, style_moments, critic)
     accelerator.register_for_checkpointing(ema, augment)
 
     steps_per_epoch = math.ceil(len(loader) / args.gradient_accumulation_steps)

@@ -196,6 +196,11 @@ def latent_domain_loss(image_logits: torch.Tensor, sketch_logits: torch.Tensor) 
     return real + fake
 
 
+def attribute_bce_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of attribute logits [B, n] against 0/1 (or +-1) labels [B, n], mean over both."""
+    return F.binary_cross_entropy_with_logits(logits.float(), (attribute_targets(labels) > 0).float())
+
+
 def generator_adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     """Non-saturating logistic loss for the generator: mean softplus(-F(fake))."""
     return F.softplus(-fake_logits.float()).mean()
@@ -288,6 +293,12 @@ class LossWeights:
     # encoder reads it back, C(E_i(D(E_s(sketch)))), against the photo's labels, with E_i, D and C frozen. The
     # sketch latent's own scores (``sketch_sem``) can be right while the face shows less of them; this asks the face.
     sketch_reencoded: float = 0.0
+    # The attribute critic (``networks.AttributeCritic``; not in the paper: AC-GAN's auxiliary classifier on F's
+    # features). ``critic`` weighs its loss on the real photos' labels in the discriminator step (F's trunk learns
+    # from it too); ``sketch_critic`` asks the faces from sketches, in the generator step, to show their photos'
+    # labels to it. Both are ``attribute_bce_loss``. 0 = off.
+    critic: float = 0.0
+    sketch_critic: float = 0.0
 
     @property
     def sketch_branch_decoded(self) -> bool:

@@ -1,5 +1,6 @@
 """The S2FGAN networks, named as in the paper."""
 
+from .attribute_critic import AttributeCritic
 from .attribute_directions import AttributeDirections, DirectionalEditor
 from .attribute_editor import AttributeEditor, EditorOutputs
 from .attribute_mapping import AttributeMappingNetwork
@@ -12,6 +13,7 @@ from .sketch_reader import SketchReader
 
 __all__ = [
     "EDITORS",
+    "AttributeCritic",
     "AttributeDirections",
     "AttributeEditor",
     "AttributeMappingNetwork",

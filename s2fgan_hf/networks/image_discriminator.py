@@ -39,6 +39,11 @@ class ImageDiscriminator(nn.Module):
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(image))
 
+    def logits_and_trunk(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The logits [B, 1] and the trunk's 4x4 output [B, C4, 4, 4] they come from (for ``AttributeCritic``)."""
+        trunk = self.trunk(image)
+        return self.head(trunk), trunk
+
     def features(self, image: torch.Tensor) -> list[torch.Tensor]:
         """The trunk's activations after each resolution step, [B, C_r, r, r] from size/2 down to 4 (for the
         feature-matching loss of the sketch branch)."""

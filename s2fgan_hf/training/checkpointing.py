@@ -5,6 +5,7 @@ A checkpoint folder ``OUTPUT_DIR/checkpoint-<step>`` holds
 * ``generator/``, ``discriminator/``, ``generator_ema/``: ``save_pretrained`` folders (config.json +
   model.safetensors + README.md), loadable on their own with ``S2FGAN.from_pretrained``;
 * ``training_args.json``: the run's settings (``train_config.run_record``);
+* ``style_moments.pt`` and ``attribute_critic.safetensors``, when the run has them (training-only state);
 * ``optimizer.bin``, ``optimizer_1.bin``, ``random_states_<rank>.pkl``, ``custom_checkpoint_<i>.pkl`` (EMA counter,
   ADA state) and ``sampler.bin``: written by ``accelerator.save_state``.
 
@@ -38,6 +39,7 @@ TMP_PREFIX = ".tmp-checkpoint-"
 GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR = "generator", "discriminator", "generator_ema"
 TRAINING_ARGS_FILE = "training_args.json"
 STYLE_MOMENTS_FILE = "style_moments.pt"  # losses.RunningMoments of --lambda_style_moments
+CRITIC_FILE = "attribute_critic.safetensors"  # networks.AttributeCritic of --lambda_critic (training only)
 _REQUIRED = (GENERATOR_DIR, DISCRIMINATOR_DIR, EMA_DIR)
 
 
@@ -220,6 +222,7 @@ def register_checkpoint_hooks(
     ema,
     run_settings: dict[str, Any] | None = None,
     style_moments=None,
+    attribute_critic: nn.Module | None = None,
 ) -> None:
     """Make ``save_state``/``load_state`` write/read ``save_pretrained`` subfolders instead of ``model_N.safetensors``.
 
@@ -228,6 +231,8 @@ def register_checkpoint_hooks(
     ``run_settings`` (``train_config.run_record``), if given, is saved as each checkpoint's ``training_args.json``;
     ``style_moments`` (a ``losses.RunningMoments``), if given, as ``style_moments.pt``. A checkpoint without that
     file (a run that turned ``--lambda_style_moments`` on at a resume) starts the running statistics afresh.
+    ``attribute_critic``, if given, is saved as ``attribute_critic.safetensors``; a checkpoint without it (or the
+    shipped folder) starts a new critic.
     """
 
     def save_hook(models, weights, output_dir):
@@ -241,6 +246,9 @@ def register_checkpoint_hooks(
                 atomic_write(
                     Path(output_dir) / STYLE_MOMENTS_FILE, lambda tmp: torch.save(style_moments.state_dict(), tmp)
                 )
+            if attribute_critic is not None:
+                state = {k: v.detach().contiguous() for k, v in attribute_critic.state_dict().items()}
+                atomic_write(Path(output_dir) / CRITIC_FILE, lambda tmp: safetensors.torch.save_file(state, tmp))
         weights.clear()  # on every rank: accelerate must not write model.safetensors / model_1.safetensors
 
     def load_hook(models, input_dir):
@@ -251,6 +259,9 @@ def register_checkpoint_hooks(
         moments_file = Path(input_dir) / STYLE_MOMENTS_FILE
         if style_moments is not None and moments_file.is_file():
             style_moments.load_state_dict(torch.load(moments_file, weights_only=True))
+        critic_file = Path(input_dir) / CRITIC_FILE
+        if attribute_critic is not None and critic_file.is_file():
+            attribute_critic.load_state_dict(safetensors.torch.load_file(critic_file))
         models.clear()  # accelerate must not look for model.safetensors
 
     accelerator.register_save_state_pre_hook(save_hook)

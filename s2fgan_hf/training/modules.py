@@ -28,7 +28,7 @@ from torch import nn
 
 from ..modeling_discriminator import S2FGANDiscriminator
 from ..modeling_s2fgan import S2FGAN
-from ..networks import EditorOutputs
+from ..networks import AttributeCritic, EditorOutputs
 
 
 @dataclass
@@ -274,23 +274,31 @@ class GeneratorSide(nn.Module):
 @dataclass
 class DiscriminatorOutputs:
     """What ``DiscriminatorSide.forward`` computes: F's ``logits`` [N, 1], and on request ``r1_logits`` [B, 1] of the
-    R1 images, ``probe_scores`` C(sg z_i) [B, n] (when C is the discriminator step's probe) and ``features`` (a list
-    of F's trunk activations)."""
+    R1 images, ``probe_scores`` C(sg z_i) [B, n] (when C is the discriminator step's probe), ``features`` (a list
+    of F's trunk activations) and the attribute critic's ``attribute_logits`` [K, n] of the ``critic_rows``."""
 
     logits: torch.Tensor
     r1_logits: torch.Tensor | None = None
     probe_scores: torch.Tensor | None = None
     features: list[torch.Tensor] | None = None
+    attribute_logits: torch.Tensor | None = None
 
 
 class DiscriminatorSide(nn.Module):
-    """Everything the discriminator optimizer updates. ``forward`` returns ``DiscriminatorOutputs``."""
+    """Everything the discriminator optimizer updates. ``forward`` returns ``DiscriminatorOutputs``.
 
-    def __init__(self, generator: S2FGAN, discriminator: S2FGANDiscriminator) -> None:
+    ``attribute_critic`` (training only, not in the bundles: the trainer checkpoints it on its own) reads F's 4x4
+    features; it learns with F in the discriminator step.
+    """
+
+    def __init__(
+        self, generator: S2FGAN, discriminator: S2FGANDiscriminator, attribute_critic: AttributeCritic | None = None
+    ) -> None:
         super().__init__()
         self.image_discriminator = discriminator.image_discriminator
         probe_here = not generator.attribute_mapping.probe_in_generator_step
         self.attribute_probe = generator.attribute_directions if probe_here else None
+        self.attribute_critic = attribute_critic
 
     def forward(
         self,
@@ -298,12 +306,18 @@ class DiscriminatorSide(nn.Module):
         r1_images: torch.Tensor | None = None,
         latents: torch.Tensor | None = None,
         feature_images: torch.Tensor | None = None,
+        critic_rows: slice | None = None,
     ) -> DiscriminatorOutputs:
         """images [N, 3, H, W] -> ``logits``; optionally the ``features`` of ``feature_images``, the ``r1_logits``
-        of ``r1_images`` (computed in float32 with autocast disabled, for the R1 penalty) and the probe's scores of
-        the detached real ``latents``.
+        of ``r1_images`` (computed in float32 with autocast disabled, for the R1 penalty), the probe's scores of
+        the detached real ``latents`` and the critic's ``attribute_logits`` of ``images[critic_rows]`` (from the same
+        trunk pass as the logits).
         """
-        out = DiscriminatorOutputs(logits=self.image_discriminator(images))
+        if critic_rows is not None and self.attribute_critic is not None:
+            logits, trunk = self.image_discriminator.logits_and_trunk(images)
+            out = DiscriminatorOutputs(logits=logits, attribute_logits=self.attribute_critic(trunk[critic_rows]))
+        else:
+            out = DiscriminatorOutputs(logits=self.image_discriminator(images))
         if feature_images is not None:
             out.features = self.image_discriminator.features(feature_images)
         if r1_images is not None:

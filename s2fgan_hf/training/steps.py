@@ -148,8 +148,12 @@ def discriminator_step(
         fake = gen.decoder(torch.cat(fakes))
     r1_images = real.detach().float().requires_grad_(True) if apply_r1 else None
     with accelerator.autocast():
+        critic_rows = slice(0, real.shape[0]) if config.weights.critic > 0 else None  # the critic learns on reals
         out = discriminator_side(
-            torch.cat([augment(real), augment(fake.to(real.dtype))]), r1_images=r1_images, latents=z_image
+            torch.cat([augment(real), augment(fake.to(real.dtype))]),
+            r1_images=r1_images,
+            latents=z_image,
+            critic_rows=critic_rows,
         )
     real_logits, fake_logits = out.logits.split([real.shape[0], fake.shape[0]])
     loss = L.discriminator_adversarial_loss(real_logits, fake_logits)
@@ -162,6 +166,10 @@ def discriminator_step(
         probe = L.semantic_loss(out.probe_scores, labels)
         loss = loss + config.weights.probe * probe
         metrics["d_probe"] = probe.item()
+    if out.attribute_logits is not None:
+        critic = L.attribute_bce_loss(out.attribute_logits, labels)
+        loss = loss + config.weights.critic * critic
+        metrics["d_critic"] = critic.item()
     if apply_r1:
         penalty = L.r1_penalty(out.r1_logits, r1_images)
         loss = loss + L.lazy_r1_loss(penalty, config.r1_gamma, config.d_reg_every)
@@ -215,7 +223,11 @@ def generator_step(
                 feature_images = torch.cat([sketch_faces, real.to(sketch_faces.dtype)])
             features = None
             if judged:
-                d_out = discriminator_side(augment(torch.cat(judged)), feature_images=feature_images)
+                # the critic reads the faces from sketches, the last judged images
+                critic_rows = slice(-judged[-1].shape[0], None) if w.sketch_critic > 0 else None
+                d_out = discriminator_side(
+                    augment(torch.cat(judged)), feature_images=feature_images, critic_rows=critic_rows
+                )
                 features = d_out.features
             elif feature_images is not None:
                 critic = accelerator.unwrap_model(discriminator_side).image_discriminator  # frozen here: no DDP sync
@@ -241,6 +253,8 @@ def generator_step(
             terms["sketch_l1"] = L.pixel_l1_loss(out.sketch_reconstruction, real)
         if w.sketch_adv > 0:
             terms["sketch_adv"] = L.generator_adversarial_loss(logits[-1])
+        if w.sketch_critic > 0:
+            terms["sketch_critic"] = L.attribute_bce_loss(d_out.attribute_logits, labels)
         if w.sketch_fm > 0:
             pairs = [f.chunk(2) for f in features]
             terms["sketch_fm"] = L.feature_matching_loss([p[0] for p in pairs], [p[1] for p in pairs])
@@ -285,14 +299,16 @@ def build_optimizers(
     discriminator_side: nn.Module,
     learning_rate: float,
     d_reg_every: int,
+    critic_learning_rate: float | None = None,
     aux_weight_decay: float = 5e-4,
 ) -> tuple[torch.optim.Adam, torch.optim.Adam]:
     """Official Adam settings (``d_reg_every``: the ``StepConfig``'s lazy R1 interval, 0 for none).
 
     Generator: E_s, E_i, decoder, M with betas (0, 0.99); C (when the editor trains it: DIS) and Q in a group with
     betas (0.9, 0.999) and weight decay 5e-4. Discriminator: F with lr * c and betas (0, 0.99 ** c),
-    c = d_reg_every / (d_reg_every + 1) (StyleGAN2's lazy-regularisation correction); the probe C (DEC) with betas
-    (0.9, 0.999), weight decay 5e-4.
+    c = d_reg_every / (d_reg_every + 1) (StyleGAN2's lazy-regularisation correction); the probe C (DEC), and the
+    attribute critic at ``critic_learning_rate`` (default ``learning_rate``), with betas (0.9, 0.999), weight
+    decay 5e-4.
     """
     aux_names = ("latent_discriminator.", "attribute_directions.")
     g_main = [p for n, p in generator_side.named_parameters() if not n.startswith(aux_names)]
@@ -305,12 +321,12 @@ def build_optimizers(
         lr=learning_rate,
     )
     c = d_reg_every / (d_reg_every + 1) if d_reg_every > 0 else 1.0
-    d_main = [p for n, p in discriminator_side.named_parameters() if not n.startswith("attribute_probe.")]
-    d_probe = [p for n, p in discriminator_side.named_parameters() if n.startswith("attribute_probe.")]
+    heads = {"attribute_probe.": learning_rate, "attribute_critic.": critic_learning_rate or learning_rate}
+    d_main = [p for n, p in discriminator_side.named_parameters() if not n.startswith(tuple(heads))]
     groups = [{"params": d_main, "lr": learning_rate * c, "betas": (0.0, 0.99**c), "weight_decay": 0.0}]
-    if d_probe:
-        groups.append(
-            {"params": d_probe, "lr": learning_rate, "betas": (0.9, 0.999), "weight_decay": aux_weight_decay}
-        )
+    for prefix, rate in heads.items():  # classifiers: Adam with momentum
+        params = [p for n, p in discriminator_side.named_parameters() if n.startswith(prefix)]
+        if params:
+            groups.append({"params": params, "lr": rate, "betas": (0.9, 0.999), "weight_decay": aux_weight_decay})
     opt_d = torch.optim.Adam(groups, lr=learning_rate)
     return opt_g, opt_d

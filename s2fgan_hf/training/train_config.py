@@ -90,6 +90,7 @@ class TrainConfig:
     max_train_minutes: float | None = None
     gradient_accumulation_steps: int = 1
     learning_rate: float = 0.002
+    critic_learning_rate: float | None = None  # the attribute critic's (None: learning_rate)
     # Linear ramp of both optimizers' rates from 0 over the first N steps of the run (0: none). For fine-tuning a
     # converged model with a fresh optimizer, whose first full-rate Adam steps shake it (docs/training.md §12).
     lr_warmup_steps: int = 0
@@ -168,8 +169,10 @@ class TrainConfig:
         for name in ("train_batch_size", "max_train_steps", "gradient_accumulation_steps"):
             if getattr(self, name) < 1:
                 raise TrainConfigError([name], f"{{0}} must be >= 1, got {getattr(self, name)}")
-        if self.max_train_minutes is not None and not self.max_train_minutes > 0:  # also refuses nan
-            raise TrainConfigError(["max_train_minutes"], f"{{0}} must be > 0, got {self.max_train_minutes}")
+        for name in ("max_train_minutes", "critic_learning_rate"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:  # also refuses nan
+                raise TrainConfigError([name], f"{{0}} must be > 0, got {value}")
         for name in ("style_moment_styles", "sketch_anchor_styles"):
             chosen = getattr(self, name)
             if chosen is not None and not set(chosen) <= set(self.sketch_styles or ()):
@@ -205,7 +208,7 @@ class TrainConfig:
         if len(stages) > 1:
             raise TrainConfigError(stages, "{0} and {1} are different stages: give one of them")
         sketch_terms = [t for t in ("sketch_l1", "sketch_sem", "sketch_adv", "sketch_fm", "latent_moments",
-                                       "style_moments", "sketch_anchor")
+                                       "style_moments", "sketch_anchor", "sketch_critic")
                         if self.loss_weights.get(t)]  # fmt: skip
         frozen_sketch_encoder = "train_editor_only" if self.train_editor_only else "train_decoder_only"
         if (self.train_editor_only or self.train_decoder_only) and sketch_terms:
@@ -225,6 +228,14 @@ class TrainConfig:
                 ["loss_weights.sketch_reencoded", "freeze_photo_branch", "train_decoder_only"],
                 "{0} reads faces from sketches back with a frozen image encoder, which only {1} (training the sketch "
                 "encoder) and {2} (training the decoder) have; leave it at 0",
+            )
+        if self.loss_weights.get("sketch_critic") and not (
+            self.loss_weights.get("critic") and self.loss_weights.get("sketch_adv")
+        ):
+            raise TrainConfigError(
+                ["loss_weights.sketch_critic", "loss_weights.critic", "loss_weights.sketch_adv"],
+                "{0} judges the faces from sketches with the attribute critic, which learns only with {1} > 0 and "
+                "reads only the faces the discriminator judges ({2} > 0); set both or leave {0} at 0",
             )
         if self.loss_weights.get("decoder_anchor") and not self.train_decoder_only:
             raise TrainConfigError(
