@@ -40,6 +40,7 @@ MAX_GRL_BETA = 100.0
 MAX_BLUR_TAPS = 16
 MAX_BLUR_TAP = 2**16
 MAX_CHANNELS = 2048
+MAX_READBACK_STEPS = 16
 INT_BOUNDS: dict[str, int] = {
     "latent_dim": 4096,
     "sketch_encoder_channels": MAX_CHANNELS,
@@ -134,6 +135,9 @@ class S2FGANConfig:
         sketch_reader_width: 0 (the paper's sketch encoder; the default, so older config.json files load
             unchanged) or the feature count of a ``SketchReader`` whose features the sketch encoder fuses into its
             latent with one linear layer (``networks/sketch_reader.py``; not in the paper).
+        sketch_readback_steps, sketch_readback_strength: the read-back correction of sketch latents at inference
+            (``readback_correction``; not in the paper): steps in [0, 16] (0, the default, is off, so older
+            config.json files load unchanged) of a strength in (0, 2]. No weight depends on them.
     """
 
     image_size: int = 256
@@ -160,6 +164,8 @@ class S2FGANConfig:
     latent_discriminator_hidden: int = 512
     grl_beta: float = 1.0
     sketch_reader_width: int = 0
+    sketch_readback_steps: int = 0
+    sketch_readback_strength: float = 0.5
     preset: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -214,6 +220,12 @@ class S2FGANConfig:
                 f"sketch_reader_width must be 0 (no reader) or an integer in [1, {MAX_CHANNELS}], "
                 f"got {self.sketch_reader_width!r}"
             )
+        if not _is_int(self.sketch_readback_steps) or not 0 <= self.sketch_readback_steps <= MAX_READBACK_STEPS:
+            raise ValueError(
+                f"sketch_readback_steps must be an integer in [0, {MAX_READBACK_STEPS}] (0: no read-back correction), "
+                f"got {self.sketch_readback_steps!r}"
+            )
+        _check_number("sketch_readback_strength", self.sketch_readback_strength, 0.0, 2.0, low_inclusive=False)
         _check_number("mlp_lr_mul", self.mlp_lr_mul, 0.0, MAX_LR_MUL, low_inclusive=False)
         _check_number("grl_beta", self.grl_beta, 0.0, MAX_GRL_BETA)
         taps = self.blur_kernel

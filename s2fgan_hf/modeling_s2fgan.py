@@ -33,6 +33,7 @@ from .image_processing import (
 from .latent_refinement import LatentRefiner, RefinementSettings
 from .looks import LOOK_SIZE, Look, LookFit, default_look_prior, fit_look, look_statistics
 from .networks import AttributeDirections, Decoder, ImageEncoder, SketchEncoder, build_editor
+from .readback_correction import readback_corrected
 
 
 class S2FGAN(
@@ -207,8 +208,10 @@ class S2FGAN(
     # The four steps (no autograd: see the class docstring)
     @torch.no_grad()
     def encode_sketch(self, sketch: SketchInput | Sequence[SketchInput] | torch.Tensor) -> torch.Tensor:
-        """Sketch(es) -> latents [B, latent_dim]. Any accepted input kind; see ``prepare_sketches``."""
+        """Sketches (any kind ``prepare_sketches`` takes) -> latents [B, latent_dim], read-back corrected (config)"""
         latent = self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
+        c = self.config  # read-back correction (``readback_correction``) first, then any refinement around it
+        latent = readback_corrected(self, latent, c.sketch_readback_steps, c.sketch_readback_strength)
         if self._refiner is not None:
             latent = self._refiner(self.decoder, self.attribute_directions.directions(), latent)
         return latent

@@ -88,6 +88,26 @@ def add_refinement_argument(parser: argparse.ArgumentParser) -> None:
         "discriminator/ folder; the bundled S2F-DEC takes the bundled S2F-DIS one's): crisper faces with the same "
         "attributes; 10 is the measured setting (default 0: off)",
     )
+    parser.add_argument(
+        "--readback-steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="read-back correction steps for each sketch latent (s2fgan_hf/readback_correction.py: the face is made "
+        "to show the attributes the drawing's latent says); 0 turns it off (default: the checkpoint's setting, 2 "
+        "in the bundled ones)",
+    )
+
+
+def with_readback_checked(model: S2FGAN, steps: int | None) -> S2FGAN:
+    """``model``, or a copy with ``steps`` read-back correction steps (``None``: the checkpoint's setting)."""
+    from ..config import MAX_READBACK_STEPS
+
+    if steps is None or steps == model.config.sketch_readback_steps:
+        return model
+    if not 0 <= steps <= MAX_READBACK_STEPS:
+        raise InputError(f"--readback-steps must be in [0, {MAX_READBACK_STEPS}] (0: off), got {steps}")
+    return model.with_sketch_encoder(sketch_readback_steps=steps)
 
 
 def check_refine_steps(steps: int) -> None:
