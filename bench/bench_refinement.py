@@ -1,4 +1,4 @@
-"""What the discriminator-guided refinement costs: latency of ``encode_sketch`` per refinement step count.
+"""What the discriminator-guided refinement and the read-back correction cost: ``encode_sketch`` latency per step.
 
 Prints one JSON document. Run on a quiet machine:
 
@@ -7,7 +7,9 @@ Prints one JSON document. Run on a quiet machine:
 
 For each step count: p50/p90 latency of ``encode_sketch`` on one drawn sketch (batch ``--batch-size``) with
 ``set_refinement`` at that many steps (0 = off: the encoder alone), and the same plus ``decode``: sketch in, face
-out. ``--model`` takes any folder with a ``discriminator/`` subfolder; ``--preset`` a random model of a preset
+out; then ``encode_sketch`` per read-back correction step count (``--readback-steps``, refinement off; the
+refinement rows run with the checkpoint's own read-back setting).
+``--model`` takes any folder with a ``discriminator/`` subfolder; ``--preset`` a random model of a preset
 with a random discriminator (for a smoke test: the figures then say nothing about the shipped model's cost).
 """
 
@@ -38,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--preset", default=None, help="a random model of this preset instead (smoke test)")
     p.add_argument("--steps", type=int, nargs="+", default=[0, 5, 10, 20])
     p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--readback-steps", type=int, nargs="+", default=[0, 2])
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--device", default="cpu")
     args = p.parse_args(argv)
@@ -67,6 +70,12 @@ def main(argv: list[str] | None = None) -> None:
         encode = timed(lambda: model.encode_sketch(sketches), args.repeats, sync=sync)
         face = timed(lambda: model.decode(model.encode_sketch(sketches)), args.repeats, sync=sync)
         report["steps"][str(steps)] = {"encode_sketch": encode, "sketch_to_face": face}
+    model.set_refinement(None)
+    report["readback_steps"] = {}
+    for steps in args.readback_steps:
+        encode = model.with_sketch_encoder(sketch_readback_steps=steps).encode_sketch
+        figures = timed(lambda encode=encode: encode(sketches), args.repeats, sync=sync)
+        report["readback_steps"][str(steps)] = {"encode_sketch": figures}
     print(json.dumps(report, indent=2))
 
 

@@ -41,6 +41,9 @@ MAX_BLUR_TAPS = 16
 MAX_BLUR_TAP = 2**16
 MAX_CHANNELS = 2048
 MAX_READBACK_STEPS = 16
+# Settings of inference alone: no weight depends on them and training never reads them, so a run may resume from a
+# checkpoint saved under other values (``training.checkpointing.check_resume_compatible``).
+INFERENCE_SETTINGS = ("sketch_readback_steps", "sketch_readback_strength")
 INT_BOUNDS: dict[str, int] = {
     "latent_dim": 4096,
     "sketch_encoder_channels": MAX_CHANNELS,

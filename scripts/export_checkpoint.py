@@ -3,7 +3,7 @@
     python scripts/export_checkpoint.py /path/to/run/checkpoint-N/generator_ema \
         --output s2fgan_hf/pretrained/default --training docs/checkpoint/training.md \
         --evaluation docs/checkpoint/evaluation.md --weights-license celeba --card-copy model_card.md \
-        [--dtype float16] [--push-to-hub user/s2fgan-cpu64]
+        --readback-steps 2 [--dtype float16] [--push-to-hub user/s2fgan-cpu64]
 
 The model card (README.md) is rendered from the package's template ``s2fgan_hf/model_card.md`` with the training
 notes and, if given, the evaluation (``--evaluation``, e.g. a page around ``s2fgan evaluate``'s results.md).
@@ -27,6 +27,7 @@ from huggingface_hub import HfApi, ModelCard  # noqa: E402
 
 from s2fgan_hf import S2FGAN, S2FGANDiscriminator  # noqa: E402
 from s2fgan_hf.atomic_io import atomic_write_text  # noqa: E402
+from s2fgan_hf.config import INFERENCE_SETTINGS  # noqa: E402
 
 # Card metadata for weights trained on CelebA / CelebA-HQ / CelebAMask-HQ (their agreements: non-commercial research).
 WEIGHTS_LICENSES = {
@@ -39,9 +40,10 @@ WEIGHTS_LICENSES = {
 
 
 def _architecture(config) -> dict:
-    """The config fields that decide tensor shapes (not the inference-time sketch normalisation)."""
+    """The config fields that decide tensor shapes (not the inference-time sketch normalisation and read-back)."""
     fields = config.to_dict()
-    fields.pop("sketch_normalization", None)
+    for name in ("sketch_normalization", *INFERENCE_SETTINGS):
+        fields.pop(name, None)
     return fields
 
 
@@ -79,8 +81,17 @@ def main(argv: list[str] | None = None) -> None:
         help="upload the exported folder, card included, to this Hub model repo (created if missing)",
     )
     p.add_argument("--private", action="store_true", help="create the Hub repo as private")
+    p.add_argument(
+        "--readback-steps",
+        type=int,
+        default=None,
+        help="set the exported config's read-back correction steps (s2fgan_hf/readback_correction.py; the bundled "
+        "checkpoints: 2); default: SOURCE's",
+    )
     args = p.parse_args(argv)
     model = S2FGAN.from_pretrained(args.source).eval()
+    if args.readback_steps is not None:
+        model = model.with_sketch_encoder(sketch_readback_steps=args.readback_steps)
     if args.output.exists():
         shutil.rmtree(args.output)
     kwargs = {}

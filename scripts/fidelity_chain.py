@@ -16,6 +16,10 @@ A large step from ``latent`` to ``face`` on the sketch branch, where the photo b
 latent carries the attribute but the decoder does not render it from there. The correlation of ``read back`` with
 ``face`` says whether the model's own read-back sees what the classifier sees. The first half of the rows is the
 reported half of ``s2fgan evaluate --limit 500``; the second is the selection half (``--skip 500``).
+
+The sketch latent is ``encode_sketch``'s, read-back corrected as the model's config says (``readback_correction``);
+``--readback-steps 0`` gives the encoder's own latent, as in every figure before the correction shipped, and
+``--readback-steps`` / ``--readback-strength`` try other settings.
 """
 
 from __future__ import annotations
@@ -104,11 +108,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--limit", type=int, default=1000)
     p.add_argument("--batch-size", type=int, default=50)
     p.add_argument("--output", type=Path, default=None, help="folder for fidelity_chain.json and .md")
+    p.add_argument(
+        "--readback-steps", type=int, default=None, help="read-back correction steps (default: the model's)"
+    )
+    p.add_argument("--readback-strength", type=float, default=None, help="its strength (default: the model's)")
     args = p.parse_args(argv)
     if not (args.classifier or bundled_classifier_path()):
         p.error("no attribute classifier is bundled; pass --classifier")
     model = S2FGAN.from_pretrained(args.model).eval()
     model.set_inference_precision("fp32")  # as s2fgan evaluate measures (bf16 on some CPUs moves the figures)
+    readback = {"sketch_readback_steps": args.readback_steps, "sketch_readback_strength": args.readback_strength}
+    if readback := {k: v for k, v in readback.items() if v is not None}:
+        try:
+            model = model.with_sketch_encoder(**readback)
+        except ValueError as error:
+            p.error(str(error))
     unknown = [a for a in args.attributes if a not in model.attribute_names]
     if unknown:
         p.error(f"--attributes {unknown} are not the model's; it has {', '.join(model.attribute_names)}")
@@ -129,7 +143,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(text, end="")
     if args.output is not None:
         args.output.mkdir(parents=True, exist_ok=True)
-        record = {"model": args.model, "style": args.style, "split": args.split, "num_images": n, "tables": tables}
+        record = {"model": args.model, "style": args.style, "split": args.split, "num_images": n}
+        c = model.config
+        record |= {"readback": [c.sketch_readback_steps, c.sketch_readback_strength], "tables": tables}
         (args.output / "fidelity_chain.json").write_text(json.dumps(record, indent=2))
         (args.output / "fidelity_chain.md").write_text(text)
     return tables

@@ -118,5 +118,7 @@ def test_gpu_session_script_is_valid_bash_and_refuses_without_cuda(tmp_path):
 def test_refinement_bench_reports_latency_per_step_count():
     report = run_json("bench/bench_refinement.py", "--preset", "tiny-32", "--steps", "0", "2", "--repeats", "1")
     assert set(report["steps"]) == {"0", "2"}
+    assert set(report["readback_steps"]) == {"0", "2"}
+    assert all(f["encode_sketch"]["p50_ms"] > 0 for f in report["readback_steps"].values())
     for figures in report["steps"].values():
         assert figures["encode_sketch"]["p50_ms"] > 0 and figures["sketch_to_face"]["p50_ms"] > 0

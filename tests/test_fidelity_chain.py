@@ -38,3 +38,15 @@ def test_cli_names_the_models_attributes_when_one_is_unknown(saved_model, tmp_pa
     argv = ["--data", str(tmp_path), "--model", str(saved_model), "--classifier", str(classifier)]
     with pytest.raises(SystemExit):
         run_script("fidelity_chain", argv + ["--attributes", "Wings"])
+
+
+def test_cli_measures_under_another_readback_setting(saved_model, tmp_path) -> None:
+    classifier, out = tmp_path / "classifier", tmp_path / "out"
+    _classifier().save_pretrained(classifier)
+    argv = ["--data", str(_prepared_with_fidelity_columns(tmp_path)), "--model", str(saved_model)]
+    argv += ["--classifier", str(classifier), "--attributes", "Male", "--split", "all", "--limit", "4"]
+    argv += ["--batch-size", "4", "--output", str(out)]
+    load_script("fidelity_chain").main(argv + ["--readback-steps", "1", "--readback-strength", "0.25"])
+    assert json.loads((out / "fidelity_chain.json").read_text())["readback"] == [1, 0.25]
+    with pytest.raises(SystemExit):
+        run_script("fidelity_chain", argv + ["--readback-steps", "99"])

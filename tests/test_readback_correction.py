@@ -3,6 +3,7 @@ it on, and that bad settings are refused by name."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -119,3 +120,13 @@ def test_generate_and_evaluate_take_readback_steps(tmp_path, capsys):
             "--batch-size", "2", "--strengths", "2", "--attributes", "Smiling", "--readback-steps", "1"]  # fmt: skip
     assert main([*args, "-o", str(tmp_path / "eval")]) == 0
     assert "--readback-steps 1" in json.loads((tmp_path / "eval" / "results.json").read_text())["command"]
+
+
+def test_a_run_resumes_across_readback_settings(tmp_path):
+    from s2fgan_hf.training.checkpointing import ResumeMismatchError, check_resume_compatible
+
+    config = S2FGANConfig.from_preset("tiny-32")
+    S2FGAN(config).save_pretrained(tmp_path / "checkpoint-1" / "generator")  # saved before the correction existed
+    check_resume_compatible(tmp_path / "checkpoint-1", dataclasses.replace(config, sketch_readback_steps=2))
+    with pytest.raises(ResumeMismatchError, match="latent_dim"):
+        check_resume_compatible(tmp_path / "checkpoint-1", dataclasses.replace(config, latent_dim=16))

@@ -15,6 +15,7 @@ leaves a folder that ``latest`` would pick. Only names matching ``checkpoint-<di
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ import torch
 from torch import nn
 
 from ..atomic_io import atomic_write, atomic_write_text
-from ..config import PRESETS, S2FGANConfig
+from ..config import INFERENCE_SETTINGS, PRESETS, S2FGANConfig
 from ..hub import check_state_dict
 
 logger = logging.getLogger(__name__)
@@ -192,12 +193,14 @@ def check_resume_compatible(checkpoint: str | Path, config: S2FGANConfig) -> Non
     path = Path(checkpoint)
     saved = json.loads((path / GENERATOR_DIR / "config.json").read_text(encoding="utf-8"))
     theirs = S2FGANConfig.from_dict(saved)
-    if theirs == config:
-        return
+    if dataclasses.replace(theirs, **{k: getattr(config, k) for k in INFERENCE_SETTINGS}) == config:
+        return  # inference-only settings may differ
     saved = json.loads(json.dumps(theirs.to_dict()))  # lists, not tuples, on both sides
     mine = json.loads(json.dumps(config.to_dict()))
     fields = [
-        f"{k}: checkpoint {saved[k]} vs this run {mine[k]}" for k in mine if k != "preset" and saved[k] != mine[k]
+        f"{k}: checkpoint {saved[k]} vs this run {mine[k]}"
+        for k in mine
+        if k != "preset" and k not in INFERENCE_SETTINGS and saved[k] != mine[k]
     ]
     run_args = _run_settings(path)
     if run_args.get("pretrained_model_name_or_path"):
