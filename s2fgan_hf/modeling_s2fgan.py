@@ -131,8 +131,7 @@ class S2FGAN(
 
     def set_refinement(self, critic: nn.Module | None, settings: RefinementSettings | None = None) -> S2FGAN:
         """Refine every sketch latent with the image discriminator ``critic`` (``latent_refinement``; e.g.
-        ``loading.load_refinement_critic(folder)``), or stop (``None``). ``encode_sketch`` and all built on it then
-        return refined latents, computed in fp32. The critic is not saved by ``save_pretrained``."""
+        ``loading.load_refinement_critic(folder)``; not saved), or stop (``None``): ``encode_sketch`` then refines."""
         self._refiner = None if critic is None else LatentRefiner(critic, settings)
         return self
 
@@ -210,8 +209,7 @@ class S2FGAN(
     def encode_sketch(self, sketch: SketchInput | Sequence[SketchInput] | torch.Tensor) -> torch.Tensor:
         """Sketches (any kind ``prepare_sketches`` takes) -> latents [B, latent_dim], read-back corrected (config)"""
         latent = self.sketch_encoder(self._fast(self.prepare_sketches(sketch))).float()
-        c = self.config  # read-back correction (``readback_correction``) first, then any refinement around it
-        latent = readback_corrected(self, latent, c.sketch_readback_steps, c.sketch_readback_strength)
+        latent = readback_corrected(self, latent)  # as the config says; then any refinement around it
         if self._refiner is not None:
             latent = self._refiner(self.decoder, self.attribute_directions.directions(), latent)
         return latent

@@ -28,13 +28,18 @@ if TYPE_CHECKING:
 
 
 @torch.no_grad()
-def readback_corrected(model: S2FGAN, latent: torch.Tensor, steps: int, strength: float) -> torch.Tensor:
-    """``latent`` [B, d] (sketch latents) after ``steps`` read-back steps of ``strength`` (0 steps: unchanged), fp32.
+def readback_corrected(
+    model: S2FGAN, latent: torch.Tensor, steps: int | None = None, strength: float | None = None
+) -> torch.Tensor:
+    """``latent`` [B, d] (sketch latents) after ``steps`` read-back steps of ``strength`` (0 steps: unchanged), fp32;
+    ``None``: ``model.config``'s ``sketch_readback_steps`` / ``sketch_readback_strength``.
 
     Uses ``model``'s public inference API (``decode``, ``encode_image``, ``attribute_scores``), so the passes run
     in the model's inference precision; the scores, the gap and the step are computed in float32.
     """
     latent = latent.float()
+    steps = model.config.sketch_readback_steps if steps is None else steps
+    strength = model.config.sketch_readback_strength if strength is None else strength
     if steps <= 0:
         return latent
     directions = model.attribute_directions.directions().detach().float()  # W [d, n], unit columns
