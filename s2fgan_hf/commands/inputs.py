@@ -105,9 +105,10 @@ def with_readback_checked(model: S2FGAN, steps: int | None) -> S2FGAN:
 
     if steps is None or steps == model.config.sketch_readback_steps:
         return model
-    if not 0 <= steps <= MAX_READBACK_STEPS:
-        raise InputError(f"--readback-steps must be in [0, {MAX_READBACK_STEPS}] (0: off), got {steps}")
-    return model.with_sketch_encoder(sketch_readback_steps=steps)
+    try:  # the config validates the setting; the message names the flag
+        return model.with_sketch_encoder(sketch_readback_steps=steps)
+    except ValueError as error:
+        raise InputError(f"--readback-steps must be in [0, {MAX_READBACK_STEPS}] (0: off), got {steps}") from error
 
 
 def check_refine_steps(steps: int) -> None:
