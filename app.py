@@ -33,7 +33,7 @@ from s2fgan_hf.app.canvas import (
     strokes_from_image,
     strokes_on_canvas,
 )
-from s2fgan_hf.app.editor import EditorChoice, load_app_models, sketch_from_photo
+from s2fgan_hf.app.editor import EditorChoice, load_app_models, look_after_upload, sketch_from_photo
 
 logger = logging.getLogger("s2fgan_app")
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -48,7 +48,7 @@ Draw a face over the faint grey guide (it shows where the outline, eyes, nose an
 sit; it is never sent to the model). The face updates after each stroke; the sliders edit attributes.
 **Re-frame** scales and centres strokes drawn far off the training framing (small or off-centre). You can also
 start from an example, a drawing you upload, or the sketch of a photo. **New look** draws another hair colour,
-skin tone and lighting (the lines stay the sketch's); a photo can lend its look."""
+skin tone and lighting (the lines stay the sketch's); a photo, or a drawing in colour, can lend its look."""
 EDITOR_INFO = (
     "S2F-DIS adds fixed attribute directions (the same move for every face, exactly reversible); S2F-DEC computes "
     "the move from the face with a learned mapping (a little stronger on Smiling, Young and Bangs)."
@@ -80,10 +80,6 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
     low, high = editors.pick().model.attribute_range
     guide = guide_layer(assets / "guide.png", CANVAS)
 
-    def look_tensor(look: dict[str, Any] | None) -> torch.Tensor | None:
-        """The look state ({"name": ..., "values": 18 numbers} or None) -> [1, 18] or None."""
-        return None if not look else torch.tensor([look["values"]], dtype=torch.float32)
-
     def show(
         strokes: np.ndarray, controls: Sequence[Any], reframe_on: bool, look: dict[str, Any] | None = None
     ) -> tuple[Any, Any, str]:
@@ -92,7 +88,8 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         *values, editor_name = controls
         try:
             editor = editors.pick(editor_name)
-            result = editor.render(strokes, dict(zip(names, values)), reframe_on, look_tensor(look))
+            chosen = None if not look else torch.tensor([look["values"]], dtype=torch.float32)  # the look state's
+            result = editor.render(strokes, dict(zip(names, values)), reframe_on, chosen)
         except SketchError as error:
             return None, None, str(error)
         except Exception as error:  # never a traceback in the UI
@@ -110,8 +107,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
     def from_canvas(
         value: dict[str, Any] | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any
     ) -> tuple[Any, Any, str]:
-        """Sketchpad value + re-frame switch + look state + one value per attribute + editor -> face, model input,
-        status."""
+        """Sketchpad value + re-frame switch + look state + slider values + editor -> face, model input, status."""
         try:
             strokes = strokes_from_editor(value, CANVAS)
         except SketchError as error:
@@ -155,8 +151,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
 
     def look_handler(kind: str):
         """The event handler of one look control: the new look, then the face under it (the drawing, the sliders
-        and the editor stay). Inputs: seed, look photo, sketch, canvas_empty, re-frame switch,
-        controls."""
+        and the editor stay). Inputs: seed, look photo, sketch, canvas_empty, re-frame switch, controls."""
 
         def handler(
             seed: int, photo_path: str | None, value: dict[str, Any] | None, canvas_empty: bool, reframe_on, *controls
@@ -170,22 +165,25 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
 
         return handler
 
-    def start_from(make_strokes: Callable[[Image.Image], np.ndarray], missing: str):
+    def start_from(make_strokes: Callable[[Image.Image], np.ndarray], missing: str, lends_colours: bool = False):
         """The handler of an upload that starts the canvas (a photo, a drawing): the file -> strokes on the canvas, to
-        edit and draw on, the face, and ``canvas_empty`` False. Inputs: file, re-frame switch, look, controls."""
+        edit and draw on, the face, ``canvas_empty`` False and the look (a drawing in colour may lend its colours:
+        ``look_after_upload``). Inputs: file, re-frame switch, look, controls."""
 
         def handler(path: str | None, reframe_on: bool, look: dict[str, Any] | None, *controls: Any):
             if not path:
-                return gr.update(), None, None, missing, gr.update()
+                return gr.update(), None, None, missing, gr.update(), gr.update()
             try:
-                strokes = make_strokes(open_upload(path))
+                image = open_upload(path)
+                strokes = make_strokes(image)
                 check_strokes(strokes)
+                look = look_after_upload(editors.pick(controls[-1]), image, look) if lends_colours else look
             except SketchError as error:
-                return gr.update(), None, None, str(error), gr.update()
+                return gr.update(), None, None, str(error), gr.update(), gr.update()
             except Exception as error:
                 logger.exception("reading the upload failed")
-                return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__), gr.update()
-            return (canvas_value(guide, strokes), *show(strokes, controls, reframe_on, look), False)
+                return gr.update(), None, None, UNEXPECTED.format(kind=type(error).__name__), gr.update(), gr.update()
+            return (canvas_value(guide, strokes), *show(strokes, controls, reframe_on, look), False, look)
 
         return handler
 
@@ -193,7 +191,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         lambda photo: sketch_from_photo(photo, CANVAS), "Upload a face photo (PNG or JPEG) to start from its sketch."
     )
     # A drawing: dark lines on light paper, or light on dark; shading becomes solid ink on the binary canvas.
-    from_drawing = start_from(lambda image: strokes_on_canvas(image, CANVAS), "Upload a drawing (PNG or JPEG).")
+    from_drawing = start_from(lambda image: strokes_on_canvas(image, CANVAS), "Upload a drawing (PNG or JPEG).", True)
 
     def generate(
         sketch: str | None,
@@ -203,8 +201,9 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         look_photo: str | None = None,
         editor: str | None = None,
     ) -> Image.Image:
-        """Sketch image file (black lines on white) + {attribute: shift} + re-frame switch + look (an int seed, or
-        a photo file in ``look_photo``) + editor ("dis" or "dec"; ``None``: the app's default) -> face image."""
+        """Sketch image file (black lines on white, or a drawing in colour, which lends its colours when no look is
+        given) + {attribute: shift} + re-frame switch + look (an int seed, or a photo file in ``look_photo``) +
+        editor ("dis" or "dec"; ``None``: the app's default) -> face image."""
         try:
             chosen_editor = editors.pick(editor)
             model = chosen_editor.model
@@ -217,6 +216,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             chosen = model.look_from_seed(look) if look is not None else None
             if look_photo:
                 chosen = model.encode_look(open_upload(look_photo))
+            chosen = chosen if chosen is not None else chosen_editor.drawing_look(open_upload(sketch))  # coloured?
             return chosen_editor.render(strokes_from_image(sketch), attributes, bool(reframe), chosen).face
         except (SketchError, ValueError) as error:
             raise gr.Error(str(error), print_exception=False) from error
@@ -345,7 +345,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
             upload.upload(
                 handler,
                 inputs=[upload, reframe_box, look_state, *controls],
-                outputs=[sketch, face, model_input, status, canvas_empty],
+                outputs=[sketch, face, model_input, status, canvas_empty, look_state],
                 api_name=name,
                 api_visibility="undocumented",
                 **live,

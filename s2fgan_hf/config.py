@@ -43,7 +43,7 @@ MAX_CHANNELS = 2048
 MAX_READBACK_STEPS = 16
 # Settings of inference alone: no weight depends on them and training never reads them, so a run may resume from a
 # checkpoint saved under other values (``training.checkpointing.check_resume_compatible``).
-INFERENCE_SETTINGS = ("sketch_readback_steps", "sketch_readback_strength")
+INFERENCE_SETTINGS = ("sketch_readback_steps", "sketch_readback_strength", "sketch_drawing_colours")
 INT_BOUNDS: dict[str, int] = {
     "latent_dim": 4096,
     "sketch_encoder_channels": MAX_CHANNELS,
@@ -141,6 +141,9 @@ class S2FGANConfig:
         sketch_readback_steps, sketch_readback_strength: the read-back correction of sketch latents at inference
             (``readback_correction``; not in the paper): steps in [0, 16] (0, the default, is off, so older
             config.json files load unchanged) of a strength in (0, 2]. No weight depends on them.
+        sketch_drawing_colours: whether a drawing in colour lends its colours to its face as a look
+            (``S2FGAN.sketch_latent``; ``looks.is_coloured_drawing`` decides; not in the paper). ``False``, the
+            default, so older config.json files load unchanged. No weight depends on it.
     """
 
     image_size: int = 256
@@ -169,6 +172,7 @@ class S2FGANConfig:
     sketch_reader_width: int = 0
     sketch_readback_steps: int = 0
     sketch_readback_strength: float = 0.5
+    sketch_drawing_colours: bool = False
     preset: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -229,6 +233,8 @@ class S2FGANConfig:
                 f"got {self.sketch_readback_steps!r}"
             )
         _check_number("sketch_readback_strength", self.sketch_readback_strength, 0.0, 2.0, low_inclusive=False)
+        if not isinstance(self.sketch_drawing_colours, bool):
+            raise ValueError(f"sketch_drawing_colours must be true or false, got {self.sketch_drawing_colours!r}")
         _check_number("mlp_lr_mul", self.mlp_lr_mul, 0.0, MAX_LR_MUL, low_inclusive=False)
         _check_number("grl_beta", self.grl_beta, 0.0, MAX_GRL_BETA)
         taps = self.blur_kernel

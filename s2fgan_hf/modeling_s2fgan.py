@@ -31,12 +31,14 @@ from .image_processing import (
     sketch_to_tensor,
 )
 from .latent_refinement import LatentRefiner, RefinementSettings
-from .looks import LOOK_SIZE, Look, LookFit, default_look_prior, fit_look, look_statistics
+from .looks import Look
+from .modeling_looks import LookMethods
 from .networks import AttributeDirections, Decoder, ImageEncoder, SketchEncoder, build_editor
 from .readback_correction import readback_corrected
 
 
 class S2FGAN(
+    LookMethods,
     nn.Module,
     StrictHubMixin,
     **HUB_METADATA,
@@ -256,48 +258,6 @@ class S2FGAN(
         """The semantic probe C(z) [B, num_attributes]: about +1 where an attribute is present, -1 where absent."""
         return self.attribute_directions.scores(self.check_latent(latent).float())
 
-    # ------------------------------------------------------------------------------------------------
-    # Looks (s2fgan_hf/looks.py): the sketch sets the geometry, a photo or a seed the colours and lighting
-    @torch.no_grad()
-    def encode_look(self, photo: torch.Tensor | Image.Image | Sequence[Any]) -> torch.Tensor:
-        """Photo(s) -> looks [B, 18] (colour statistics of hair, face and background). Inputs as ``encode_image``."""
-        size = self.config.image_size
-        items = list(photo) if isinstance(photo, (list, tuple)) else [photo]
-        if not items:
-            raise ValueError("no photo given: pass one photo or a non-empty list of photos")
-        return look_statistics(torch.cat([image_to_tensor(item, size) for item in items]).float())
-
-    def look_from_seed(self, seed: int, count: int = 1) -> torch.Tensor:
-        """Looks [count, 18] drawn from the training photos' distribution; the same seed gives the same looks."""
-        return default_look_prior().sample(seed, count)
-
-    def resolve_look(self, look: Look, count: int = 1) -> torch.Tensor | None:
-        """``None`` | an int seed | a photo (anything ``encode_image`` takes) | a look tensor [18] / [B, 18]
-        -> looks [1 or count, 18] (or ``None``)."""
-        if look is None:
-            return None
-        if isinstance(look, bool):
-            raise TypeError("look must be None, an int seed, a photo or a look tensor [18]; got a bool")
-        if isinstance(look, int):
-            return self.look_from_seed(look)
-        if isinstance(look, torch.Tensor) and look.ndim in (1, 2) and look.shape[-1] == LOOK_SIZE:
-            looks = look.detach().float().reshape(-1, LOOK_SIZE)
-            if looks.shape[0] not in (1, count):
-                raise ValueError(f"{looks.shape[0]} looks for {count} sketches: give one look or one per sketch")
-            return looks
-        return self.encode_look(look)
-
-    @torch.no_grad()
-    def apply_look(self, latent: torch.Tensor, look: Look, settings: LookFit | None = None) -> torch.Tensor:
-        """Latents [B, latent_dim] moved to render ``look`` (see ``resolve_look``) with the same lines and the same
-        attribute scores (``looks.fit_look``: a 30-step optimisation of the latent; the weights do not change)."""
-        latent = self.check_latent(latent)
-        looks = self.resolve_look(look, latent.shape[0])
-        if looks is None:
-            return latent
-        directions = self.attribute_directions.directions()
-        return fit_look(self.decoder, latent.float(), looks.to(self.device), directions, settings)
-
     def forward(self, sketch: torch.Tensor, attributes: Attributes = None) -> torch.Tensor:
         """[B, 1, H, W] sketch tensor in [-1, 1] (+ optional shifts) -> [B, 3, size, size] images, with autograd."""
         z = self.sketch_encoder(sketch)
@@ -322,9 +282,10 @@ class S2FGAN(
                 sketch), ``num_attributes`` numbers for every sketch, a [B, num_attributes] tensor (one row per
                 sketch), or ``None``. See ``attribute_vector``.
             batch_size: how many sketches run through the network at once.
-            look: ``None`` (the model's own guess of colours), an int seed (a look drawn from the training photos'
-                distribution), a photo that lends its hair colour, skin tone and lighting, or looks from
-                ``encode_look`` ([18] for all sketches or [B, 18]). The look is applied before the attribute
+            look: ``None`` (the model's own guess of colours; a drawing in colour lends its own when
+                ``config.sketch_drawing_colours`` is on: ``sketch_latent``), an int seed (a look drawn from the
+                training photos' distribution), a photo that lends its hair colour, skin tone and lighting, or
+                looks from ``encode_look`` ([18] for all sketches or [B, 18]). The look is applied before the attribute
                 shifts, so sliders edit the face under its look. See ``apply_look``.
 
         Returns:
@@ -349,9 +310,9 @@ class S2FGAN(
         images: list[Image.Image] = []
         try:
             for start in range(0, count, batch_size):
-                z = self.encode_sketch(sketches[start : start + batch_size])
-                if looks is not None:
-                    z = self.apply_look(z, looks if looks.shape[0] == 1 else looks[start : start + z.shape[0]])
+                chunk = sketches[start : start + batch_size]
+                part = looks if looks is None or len(looks) == 1 else looks[start : start + len(chunk)]
+                z = self.sketch_latent(chunk, part)
                 z = self._edit(z, shifts[start : start + z.shape[0]].to(z.dtype))
                 images.extend(signed_batch_to_pils(self.decode(z)))
         finally:

@@ -3,7 +3,7 @@
     python scripts/export_checkpoint.py /path/to/run/checkpoint-N/generator_ema \
         --output s2fgan_hf/pretrained/default --training docs/checkpoint/training.md \
         --evaluation docs/checkpoint/evaluation.md --weights-license celeba --card-copy model_card.md \
-        --readback-steps 2 [--dtype float16] [--push-to-hub user/s2fgan-cpu64]
+        --readback-steps 2 --drawing-colours on [--dtype float16] [--push-to-hub user/s2fgan-cpu64]
 
 The model card (README.md) is rendered from the package's template ``s2fgan_hf/model_card.md`` with the training
 notes and, if given, the evaluation (``--evaluation``, e.g. a page around ``s2fgan evaluate``'s results.md).
@@ -88,10 +88,19 @@ def main(argv: list[str] | None = None) -> None:
         help="set the exported config's read-back correction steps (s2fgan_hf/readback_correction.py; the bundled "
         "checkpoints: 2); default: SOURCE's",
     )
+    p.add_argument(
+        "--drawing-colours",
+        choices=("on", "off"),
+        default=None,
+        help="set whether the exported config lets a drawing in colour lend its colours to its face (docs/looks.md; "
+        "the bundled checkpoints: on); default: SOURCE's",
+    )
     args = p.parse_args(argv)
     model = S2FGAN.from_pretrained(args.source).eval()
     if args.readback_steps is not None:
         model = model.with_sketch_encoder(sketch_readback_steps=args.readback_steps)
+    if args.drawing_colours is not None:
+        model = model.with_sketch_encoder(sketch_drawing_colours=args.drawing_colours == "on")
     if args.output.exists():
         shutil.rmtree(args.output)
     kwargs = {}

@@ -4,7 +4,15 @@
 """
 
 from .canvas import Framing, SketchError
-from .editor import EditorChoice, FaceEditor, Rendering, load_app_model, load_app_models, sketch_from_photo
+from .editor import (
+    EditorChoice,
+    FaceEditor,
+    Rendering,
+    load_app_model,
+    load_app_models,
+    look_after_upload,
+    sketch_from_photo,
+)
 
 __all__ = [
     "EditorChoice",
@@ -14,5 +22,6 @@ __all__ = [
     "SketchError",
     "load_app_model",
     "load_app_models",
+    "look_after_upload",
     "sketch_from_photo",
 ]

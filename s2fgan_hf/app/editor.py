@@ -157,6 +157,19 @@ class Rendering:
     cached: bool
 
 
+DRAWING_LOOK_NAME = "the drawing's colours"
+
+
+def look_after_upload(editor: FaceEditor, drawing: Image.Image, look: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The app's look state ({"name", "values"} or ``None``) after ``drawing`` is uploaded: the drawing's own colours
+    when it is drawn in colour and the checkpoint lets drawings lend them (``FaceEditor.drawing_look``), unless the
+    user chose a look (a seed or a photo stays); a grey drawing clears an earlier drawing's colours."""
+    if look is not None and look.get("name") != DRAWING_LOOK_NAME:
+        return look
+    own = editor.drawing_look(drawing)
+    return None if own is None else {"name": DRAWING_LOOK_NAME, "values": own[0].tolist()}
+
+
 class FaceEditor:
     """Sketch -> face with attribute shifts, caching the sketch latent.
 
@@ -211,6 +224,14 @@ class FaceEditor:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return z, False
+
+    def drawing_look(self, drawing: Image.Image) -> torch.Tensor | None:
+        """The look [1, 18] a drawing in colour lends its face when the checkpoint lets drawings lend their colours
+        (config ``sketch_drawing_colours``; ``S2FGAN.drawing_looks``); ``None`` for a grey drawing or when off."""
+        if not self.model.config.sketch_drawing_colours:
+            return None
+        looks, coloured = self.model.drawing_looks(drawing)
+        return looks[:1] if bool(coloured[0]) else None
 
     def looked_latent(self, sketch: torch.Tensor, look: torch.Tensor | None) -> tuple[torch.Tensor, bool]:
         """The sketch's latent under ``look`` ([1, 18] from ``S2FGAN.resolve_look``, or ``None``), cached like the

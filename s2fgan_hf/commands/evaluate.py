@@ -17,6 +17,7 @@ from .inputs import (
     enable_refinement_checked,
     load_model_checked,
     one_line,
+    with_drawing_colours,
     with_readback_checked,
     writable_folder,
 )
@@ -91,6 +92,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--refine-steps", str(args.refine_steps)]
     if args.readback_steps is not None:
         parts += ["--readback-steps", str(args.readback_steps)]
+    if args.drawing_colours is not None:
+        parts += ["--drawing-colours", args.drawing_colours]
     if args.skip:
         parts += ["--skip", str(args.skip)]
     if args.limit:
@@ -154,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     writable_folder(args.output, "-o")
     model = load_model_checked(args.model, args.device, editor=args.editor)
     model.set_inference_precision(args.precision)
-    model = with_readback_checked(model, args.readback_steps)
+    model = with_drawing_colours(with_readback_checked(model, args.readback_steps), args.drawing_colours)
     enable_refinement_checked(model, args.model, args.refine_steps, args.editor)
     try:
         classifier = AttributeClassifier.from_pretrained(str(classifier_source)).to(args.device)

@@ -17,6 +17,7 @@ from .inputs import (
     check_refine_steps,
     enable_refinement_checked,
     load_model_checked,
+    with_drawing_colours,
     with_readback_checked,
     writable_folder,
 )
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     writable_folder(targets[0].parent, "-o")
     check_refine_steps(args.refine_steps)
     model = with_readback_checked(load_model_checked(args.model, args.device, editor=args.editor), args.readback_steps)
+    model = with_drawing_colours(model, args.drawing_colours)
     enable_refinement_checked(model, args.model, args.refine_steps, args.editor)
     attributes = dict(args.attr)
     try:

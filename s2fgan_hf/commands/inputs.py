@@ -97,6 +97,20 @@ def add_refinement_argument(parser: argparse.ArgumentParser) -> None:
         "to show the attributes the drawing's latent says); 0 turns it off (default: the checkpoint's setting, 2 "
         "in the bundled ones)",
     )
+    parser.add_argument(
+        "--drawing-colours",
+        choices=("on", "off"),
+        default=None,
+        help="whether a drawing in colour lends its colours to its face as a look when no --look is given "
+        "(docs/looks.md; default: the checkpoint's setting, on in the bundled ones); grey drawings are unaffected",
+    )
+
+
+def with_drawing_colours(model: S2FGAN, choice: str | None) -> S2FGAN:
+    """``model``, or a copy with drawing colours turned ``"on"`` / ``"off"`` (``None``: the checkpoint's setting)."""
+    if choice is None or (choice == "on") == model.config.sketch_drawing_colours:
+        return model
+    return model.with_sketch_encoder(sketch_drawing_colours=choice == "on")
 
 
 def with_readback_checked(model: S2FGAN, steps: int | None) -> S2FGAN:

@@ -111,7 +111,7 @@ def evaluate_branches(
             photo = F.interpolate(photo, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
         faces = {
             "photos": photo,
-            "from_sketch": model.decode(model.encode_sketch(batch["sketch"])).clamp(-1, 1),
+            "from_sketch": model.decode(model.sketch_latent(batch["sketch"])).clamp(-1, 1),
             "from_photo": model.decode(model.encode_image(photo)).clamp(-1, 1),
         }
         for key, images in faces.items():

@@ -32,7 +32,7 @@ def attribute_sweep_grid(
     ``sketches`` is [B, 1, H, W] in [-1, 1]; ``photos`` (optional) [B, 3, H, W] in [-1, 1].
     """
     model.eval()
-    z = model.encode_sketch(sketches)
+    z = model.sketch_latent(sketches)  # what generate renders (a coloured drawing may lend its colours)
     sk = model.prepare_sketches(sketches)  # what the encoder saw, for the sketch column
     columns: list[tuple[str, list[Image.Image]]] = []
     if photos is not None:
