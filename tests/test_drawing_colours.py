@@ -154,3 +154,23 @@ def test_an_upload_sets_the_apps_look_state(tiny_model):
     chosen = {"name": "seed 3", "values": [0.0] * LOOK_SIZE}
     assert look_after_upload(editor, coloured_drawing(), chosen) is chosen  # the user's own choice stays
     assert look_after_upload(FaceEditor(tiny_model), coloured_drawing(), None) is None  # the checkpoint says off
+
+
+def test_the_bundled_checkpoints_lend_a_drawings_colours():
+    from s2fgan_hf.loading import bundled_model_path, load_model
+
+    pretrained = bundled_model_path().parent
+    for name in ("default", "dec"):
+        config = json.loads((pretrained / name / "config.json").read_text())
+        assert config["sketch_drawing_colours"] is True, name
+    model = load_model()
+    drawing = coloured_drawing()
+    size = model.config.image_size
+    target = model.drawing_looks(drawing)[0][0]
+    own = model.generate(drawing)
+    guessed = model.with_sketch_encoder(sketch_drawing_colours=False).eval().generate(drawing)
+    gap = {
+        k: float((look_statistics(image_to_tensor(f, size))[0] - target).abs().mean())
+        for k, f in (("own", own), ("guessed", guessed))
+    }
+    assert gap["own"] < 0.8 * gap["guessed"], gap
