@@ -325,3 +325,30 @@ def test_the_editor_switches_the_rendering_model(two_editors: tuple[object, Clie
     assert "cached" in again[2] and demo.editors.pick("dec").encode_calls == calls + 1
     with pytest.raises(Exception, match=r"'nope' .* is not in the list of choices: \['dis', 'dec'\]"):
         client.predict(value, True, *shifts, "nope", api_name="/draw")  # the radio's own check
+
+
+def test_a_drawing_in_colour_lends_its_colours(files: Path) -> None:
+    """With a checkpoint whose config lets drawings lend their colours: /generate and the drawing upload give a
+    drawing in colour its own look (a given look wins); a grey drawing is rendered as before."""
+    import app
+    from s2fgan_hf import S2FGAN
+
+    from .test_drawing_colours import coloured_drawing
+
+    model = S2FGAN.from_pretrained(save_tiny_model(files / "tiny_colours"))
+    model = model.with_sketch_encoder(sketch_drawing_colours=True).eval()
+    coloured = files / "coloured.png"
+    coloured_drawing().save(coloured)
+    grey = save_sketch(face_strokes(), files / "grey_colours.png")
+    with serve(app.build_demo(model)) as (demo, client):
+        zeros = [0.0] * len(demo.editor.attribute_names)
+        status = client.predict(handle_file(coloured), True, *zeros, "dis", api_name="/drawing")[-1]
+        assert "look: the drawing's colours" in status
+        assert "look:" not in client.predict(handle_file(grey), True, *zeros, "dis", api_name="/drawing")[-1]
+        own = _pixels(client.predict(handle_file(coloured), None, True, api_name="/generate"))
+        seeded = _pixels(client.predict(handle_file(coloured), None, True, 3, api_name="/generate"))
+        assert not np.array_equal(own, seeded)  # the seed's look, not the drawing's
+    off = S2FGAN.from_pretrained(files / "tiny_colours").eval()
+    with serve(app.build_demo(off)) as (_, client):
+        plain = _pixels(client.predict(handle_file(coloured), None, True, api_name="/generate"))
+        assert not np.array_equal(own, plain)  # colours off: the model's own guess

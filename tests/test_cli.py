@@ -106,3 +106,21 @@ def test_evaluate_accepts_an_editor(saved_model, tmp_path, capsys):
     assert args.editor == "dec"
     code = main(["evaluate", "--data", str(tmp_path), "--model", str(saved_model), "--editor", "dec", "-o", "x"])
     assert code == 2 and "is an S2F-DIS checkpoint" in capsys.readouterr().err
+
+
+def test_generate_lends_a_coloured_drawings_colours_and_says_so(saved_model, sketch_files, tmp_path, capsys):
+    from .test_drawing_colours import coloured_drawing
+
+    drawing = tmp_path / "coloured.png"
+    coloured_drawing().save(drawing)
+    base = ["generate", str(drawing), str(sketch_files[0]), "--model", str(saved_model)]
+    assert main([*base, "-o", str(tmp_path / "off")]) == 0  # the tiny checkpoint's config: off
+    assert "drawn in colour" not in capsys.readouterr().err
+    assert main([*base, "-o", str(tmp_path / "on"), "--drawing-colours", "on"]) == 0
+    err = capsys.readouterr().err
+    assert f"{drawing} is drawn in colour" in err and "s0.png" not in err
+    faces = {k: {p.name: np.asarray(Image.open(p)) for p in (tmp_path / k).iterdir()} for k in ("off", "on")}
+    assert not np.array_equal(faces["off"]["coloured_face.png"], faces["on"]["coloured_face.png"])
+    assert np.array_equal(faces["off"]["s0_face.png"], faces["on"]["s0_face.png"])  # a grey drawing: the same face
+    assert main([*base, "-o", str(tmp_path / "seed"), "--drawing-colours", "on", "--look", "3"]) == 0
+    assert "drawn in colour" not in capsys.readouterr().err  # a given look wins, and nothing is said

@@ -116,6 +116,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--attr: {error}") from None
     look = str(args.look) if isinstance(args.look, Path) else args.look
     images = model.generate([str(s) for s in args.sketches], attributes=attributes, look=look)
+    if look is None and model.config.sketch_drawing_colours:
+        coloured = model.drawing_looks([str(s) for s in args.sketches])[1]
+        for sketch in (s for s, c in zip(args.sketches, coloured.tolist()) if c):
+            print(
+                f"note: {sketch} is drawn in colour; its face takes those colours (--drawing-colours off: not)",
+                file=sys.stderr,
+            )
     targets[0].parent.mkdir(parents=True, exist_ok=True)
     for sketch, target, image in zip(args.sketches, targets, images):
         image.save(target)
