@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 from PIL import Image
 
@@ -22,6 +23,8 @@ def _drawing_pixels(item: Any, size: int) -> torch.Tensor | None:
     path reports that)."""
     if isinstance(item, torch.Tensor) and (item.ndim < 3 or item.shape[-3] != 3):
         return None
+    if isinstance(item, np.ndarray) and item.ndim == 3 and item.shape[-1] == 4 and item.dtype == np.uint8:
+        item = Image.fromarray(item, mode="RGBA")  # composited on white paper below
     if (
         isinstance(item, Image.Image)
         and item.mode in ("RGBA", "LA", "PA")

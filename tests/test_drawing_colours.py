@@ -74,8 +74,9 @@ def test_drawing_looks_read_a_coloured_drawing_as_a_photo(tiny_model):
     rgba = drawing.convert("RGBA")
     alpha = np.where(np.asarray(drawing).min(-1) > 250, 0, 255).astype(np.uint8)
     rgba.putalpha(Image.fromarray(alpha))
-    looks_rgba, coloured_rgba = tiny_model.drawing_looks(rgba)
-    assert coloured_rgba.tolist() == [True] and torch.allclose(looks_rgba[0], expected, atol=0.02)
+    looks_rgba, coloured_rgba = tiny_model.drawing_looks([rgba, np.asarray(rgba)])
+    assert coloured_rgba.tolist() == [True, True]
+    assert torch.allclose(looks_rgba[0], expected, atol=0.02) and torch.allclose(looks_rgba[1], looks_rgba[0])
 
 
 def test_sketch_latent_follows_the_config_and_the_drawing(tiny_model):
