@@ -190,7 +190,7 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
     from_photo = start_from(
         lambda photo: sketch_from_photo(photo, CANVAS), "Upload a face photo (PNG or JPEG) to start from its sketch."
     )
-    # A drawing: dark lines on light paper, or light on dark; shading becomes solid ink on the binary canvas.
+    # A drawing: dark lines on light paper, or light on dark; its grey levels (shading, tones) land on the canvas.
     from_drawing = start_from(lambda image: strokes_on_canvas(image, CANVAS), "Upload a drawing (PNG or JPEG).", True)
 
     def generate(

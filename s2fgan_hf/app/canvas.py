@@ -1,6 +1,9 @@
 """User sketches for the app: strokes from a Gradio Sketchpad or an image file, sanity checks, and re-framing.
 
-Everything here works on a *stroke mask*: a boolean ``[H, W]`` numpy array, ``True`` where there is ink.
+Everything here works on an *ink map*: a float ``[H, W]`` numpy array in [0, 1], 1 where the ink is black, 0 on
+the paper, and the grey levels of a shaded or coloured drawing in between (the bundled models read grey levels, so
+an uploaded pencil portrait keeps its shading). A boolean stroke mask is an ink map too (``True`` = 1). Where a
+yes/no is needed (is there ink, where is the drawing's box), ink of at least 0.5 counts.
 
 * ``strokes_from_editor`` reads only the drawn layers of a Sketchpad value, never its background or composite,
   so the faint guide drawn behind the canvas can never reach the model.
@@ -26,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ..image_processing import load_grey, open_image, to_grayscale
+from ..image_processing import light_strokes_on_dark, load_grey, open_image, to_grayscale
 
 EMPTY_MESSAGE = (
     "The canvas is empty: draw a face (outline, eyes, nose, mouth) over the grey guide, or pick an example."
@@ -37,7 +40,10 @@ ALL_BLACK_MESSAGE = (
 UNREADABLE_MESSAGE = "This file could not be read as an image. Upload a PNG or JPEG"
 
 MIN_STROKE_PIXELS = 12  # at a 256 px canvas; scaled with the canvas area
-MAX_INK_FRACTION = 0.5  # training sketches have about 3-8 % ink; over half the canvas is no line drawing
+# Line sketches have about 3-8 % ink, but a shaded or coloured drawing can be dark over half its page (dark hair,
+# skin, clothes: the 200 drawn avatars reach 89 %); a page darker than this is no drawing.
+MAX_INK_FRACTION = 0.9
+PAPER_INK = 0.1  # fainter ink in an uploaded image is paper grain or JPEG noise: dropped
 
 
 class SketchError(ValueError):
@@ -60,25 +66,27 @@ def _as_array(image: Any) -> np.ndarray | None:
 
 
 def _layer_ink(layer: np.ndarray) -> np.ndarray:
-    """Ink of one transparent drawing layer: opaque (alpha >= 128) and dark (luminance < 128)."""
-    if layer.ndim == 2:  # no alpha: dark pixels are ink
-        return layer < 128
+    """Ink map of one drawing layer: its darkness (1 - luminance) where it is opaque (alpha >= 128), else 0.
+
+    The brush draws opaque black (ink 1); an uploaded drawing's grey levels are opaque grey (``mask_to_layer``).
+    """
+    if layer.ndim == 2:  # no alpha: every pixel is opaque
+        return 1.0 - layer.astype(np.float32) / 255.0
     if layer.ndim != 3 or layer.shape[-1] not in (2, 3, 4):
         raise SketchError(f"unexpected layer shape {layer.shape}")
     channels = layer.shape[-1]
-    if channels == 3:
-        luminance = layer[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        return luminance < 128
-    alpha = layer[..., -1]
-    if channels == 2:
+    if channels in (1, 2):
         luminance = layer[..., 0].astype(np.float32)
     else:
         luminance = layer[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return (alpha >= 128) & (luminance < 128)
+    ink = 1.0 - luminance / 255.0
+    if channels in (2, 4):
+        ink = np.where(layer[..., -1] >= 128, ink, 0.0).astype(np.float32)
+    return ink
 
 
 def strokes_from_editor(value: Mapping[str, Any] | None, default_size: int = 256) -> np.ndarray:
-    """Stroke mask from a Sketchpad value ``{"background", "layers", "composite"}``: the union of the layers.
+    """Ink map from a Sketchpad value ``{"background", "layers", "composite"}``: the darkest of the layers.
 
     The background (where the app puts its guide) and the composite (which includes it) are ignored, except to
     learn the canvas size when there is no layer yet.
@@ -92,14 +100,14 @@ def strokes_from_editor(value: Mapping[str, Any] | None, default_size: int = 256
         for key in ("background", "composite"):
             reference = _as_array(value.get(key))
             if reference is not None:
-                return np.zeros(reference.shape[:2], dtype=bool)
-        return np.zeros((default_size, default_size), dtype=bool)
-    mask = np.zeros(layers[0].shape[:2], dtype=bool)
+                return np.zeros(reference.shape[:2], dtype=np.float32)
+        return np.zeros((default_size, default_size), dtype=np.float32)
+    mask = np.zeros(layers[0].shape[:2], dtype=np.float32)
     for layer in layers:
         ink = _layer_ink(layer)
         if ink.shape != mask.shape:
             raise SketchError(f"layer size {ink.shape[::-1]} differs from the canvas size {mask.shape[::-1]}")
-        mask |= ink
+        mask = np.maximum(mask, ink)
     return mask
 
 
@@ -116,9 +124,11 @@ def open_upload(path: str | os.PathLike) -> Image.Image:
 
 
 def strokes_from_image(image: Image.Image | np.ndarray | str | os.PathLike) -> np.ndarray:
-    """Stroke mask from a plain sketch image: dark lines on light paper, or light lines on a dark background.
+    """Ink map from a plain sketch image: dark lines on light paper, or light lines on a dark background.
 
-    Transparent pixels count as white paper. An image that is nearly all black gives ``SketchError``.
+    The ink is the darkness of each pixel (its brightness for light lines on a dark page), so shading and the tones
+    of a coloured drawing are kept; ink below ``PAPER_INK`` (paper grain, JPEG noise) is dropped. Transparent pixels
+    count as white paper. An image that is nearly all black gives ``SketchError``.
     """
     if isinstance(image, (str, os.PathLike)):
         image = open_upload(image)
@@ -126,12 +136,12 @@ def strokes_from_image(image: Image.Image | np.ndarray | str | os.PathLike) -> n
         gray = to_grayscale(image)
     except (TypeError, ValueError) as error:
         raise SketchError(f"{UNREADABLE_MESSAGE} ({error}).") from error
-    ink = gray < 0.5
-    if ink.mean() > MAX_INK_FRACTION:
-        if (~ink).mean() * ink.size < _min_pixels(ink.shape):
+    ink = 1.0 - gray.astype(np.float32)
+    if light_strokes_on_dark(gray):  # like an edge map: the rule the model itself uses (a dark page, thin light lines)
+        if (gray >= 0.5).sum() < _min_pixels(gray.shape):
             raise SketchError(ALL_BLACK_MESSAGE)
-        ink = ~ink  # light strokes on a dark background, like an edge map
-    return ink
+        ink = 1.0 - ink
+    return np.where(ink < PAPER_INK, 0.0, ink).astype(np.float32)
 
 
 def strokes_on_canvas(image: Image.Image | np.ndarray | str | os.PathLike, size: int) -> np.ndarray:
@@ -152,13 +162,13 @@ def strokes_on_canvas(image: Image.Image | np.ndarray | str | os.PathLike, size:
 
 
 def _square_ink_to_mask(ink: torch.Tensor, size: int) -> np.ndarray:
-    """Square ink [1, 1, S, S] -> a ``size`` mask: shrunk with max-pooling (thin strokes are never lost) or enlarged
-    by nearest neighbour."""
+    """Square ink [1, 1, S, S] -> a ``size`` ink map: shrunk with max-pooling (thin strokes are never lost) or
+    enlarged by nearest neighbour."""
     if ink.shape[-1] > size:
         ink = F.adaptive_max_pool2d(ink, size)
     elif ink.shape[-1] < size:
         ink = F.interpolate(ink, size=(size, size), mode="nearest")
-    return ink[0, 0].numpy() >= 0.5
+    return ink[0, 0].numpy().astype(np.float32)
 
 
 def guide_layer(path: str | os.PathLike, size: int) -> Image.Image:
@@ -189,25 +199,30 @@ def _min_pixels(shape: Sequence[int]) -> float:
 
 
 def check_strokes(mask: np.ndarray) -> None:
-    """Raise ``SketchError`` if the mask has (almost) no ink or is (almost) all ink."""
+    """Raise ``SketchError`` if the ink map has (almost) no ink or is (almost) all ink (ink >= 0.5 counts)."""
     if mask.ndim != 2 or mask.size == 0:
         raise SketchError(f"the sketch has no usable size ({mask.shape})")
-    count = int(mask.sum())
+    count = int((np.asarray(mask) >= 0.5).sum())
     if count < _min_pixels(mask.shape):
         raise SketchError(EMPTY_MESSAGE)
     if count / mask.size > MAX_INK_FRACTION:
         raise SketchError(ALL_BLACK_MESSAGE)
 
 
+def _grey(mask: np.ndarray) -> np.ndarray:
+    """Ink map -> uint8 grey levels: ink 1 is black (0), paper white (255)."""
+    return np.round(255.0 * (1.0 - np.clip(np.asarray(mask, dtype=np.float32), 0.0, 1.0))).astype(np.uint8)
+
+
 def mask_to_image(mask: np.ndarray) -> Image.Image:
-    """Stroke mask -> grayscale PIL image, black strokes (0) on white paper (255)."""
-    return Image.fromarray(np.where(mask, 0, 255).astype(np.uint8), mode="L")
+    """Ink map -> grayscale PIL image: the ink's grey levels (black strokes, 0) on white paper (255)."""
+    return Image.fromarray(_grey(mask), mode="L")
 
 
 def mask_to_layer(mask: np.ndarray) -> Image.Image:
-    """Stroke mask -> a transparent ``LA`` Sketchpad layer: opaque black ink, transparent elsewhere."""
-    alpha = np.where(mask, 255, 0).astype(np.uint8)
-    return Image.fromarray(np.stack([np.zeros_like(alpha), alpha], axis=-1), mode="LA")
+    """Ink map -> a transparent ``LA`` Sketchpad layer: the ink opaque in its grey level, transparent elsewhere."""
+    alpha = np.where(np.asarray(mask) > 0, 255, 0).astype(np.uint8)
+    return Image.fromarray(np.stack([_grey(mask), alpha], axis=-1), mode="LA")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -281,7 +296,7 @@ def stroke_box(mask: np.ndarray, low: float = 0.05, high: float = 0.95) -> tuple
     The box spans the ``low`` to ``high`` quantiles of the ink's x and y coordinates (pixel centres); it is at
     least one pixel wide and high.
     """
-    ys, xs = np.nonzero(mask)
+    ys, xs = np.nonzero(np.asarray(mask) >= 0.5)
     if xs.size == 0:
         raise SketchError(EMPTY_MESSAGE)
     x0, x1 = np.quantile(xs + 0.5, [low, high])
@@ -290,7 +305,8 @@ def stroke_box(mask: np.ndarray, low: float = 0.05, high: float = 0.95) -> tuple
 
 
 def reframe(mask: np.ndarray, framing: Framing, out_size: int | None = None, max_zoom: float = 4.0) -> np.ndarray:
-    """Scale and centre the ink so its quantile box matches ``framing``; returns a square ``out_size`` mask.
+    """Scale and centre the ink so its quantile box matches ``framing``; returns a square ``out_size`` ink map
+    (a boolean mask for a boolean mask).
 
     The target box is ``framing.target`` of the drawing's own box (as fractions of the canvas, a non-square canvas
     taken as the square around it): the mean training box when the framing has no spreads, else the drawing's box
@@ -318,4 +334,5 @@ def reframe(mask: np.ndarray, framing: Framing, out_size: int | None = None, max
     pad = (max(0, -left), max(0, left + size - width), max(0, -top), max(0, top + size - height))
     ink = F.pad(ink, pad)
     left, top = left + pad[0], top + pad[2]
-    return _square_ink_to_mask(ink[..., top : top + size, left : left + size], out_size)
+    out = _square_ink_to_mask(ink[..., top : top + size, left : left + size], out_size)
+    return out >= 0.5 if mask.dtype == bool else out  # a stroke mask in, a stroke mask out

@@ -145,6 +145,12 @@ def _light_on_dark(gray: torch.Tensor, normalization: str) -> torch.Tensor:
     return dark_page & (_light_share_kept_by_opening(gray) < STROKE_SHARE)
 
 
+def light_strokes_on_dark(gray: np.ndarray) -> bool:
+    """Whether a grey drawing [H, W] in [0, 1] is light strokes on a dark page, by the rule grey models use: a dark
+    page (the border's median) whose light pixels are strokes, not areas (``_light_on_dark``)."""
+    return bool(_light_on_dark(torch.from_numpy(np.ascontiguousarray(gray, dtype=np.float32))[None, None], "grey")[0])
+
+
 def _either_way_contrast(gray: torch.Tensor) -> torch.Tensor:
     """Stroke contrast of [B, 1, H, W] sketches read as dark-on-light or as light-on-dark, whichever is larger: [B]."""
     return torch.maximum(sketch_contrast(gray), sketch_contrast(1.0 - gray))
