@@ -1,4 +1,4 @@
-"""What the discriminator-guided refinement and the read-back correction cost: ``encode_sketch`` latency per step.
+"""What the discriminator-guided refinement, the read-back correction and a drawing's colours cost at inference.
 
 Prints one JSON document. Run on a quiet machine:
 
@@ -8,7 +8,9 @@ Prints one JSON document. Run on a quiet machine:
 For each step count: p50/p90 latency of ``encode_sketch`` on one drawn sketch (batch ``--batch-size``) with
 ``set_refinement`` at that many steps (0 = off: the encoder alone), and the same plus ``decode``: sketch in, face
 out; then ``encode_sketch`` per read-back correction step count (``--readback-steps``, refinement off; the
-refinement rows run with the checkpoint's own read-back setting).
+refinement rows run with the checkpoint's own read-back setting); last, ``sketch_latent`` (what ``generate``
+renders) with drawing colours on, for the grey sketch and for the same lines over colour fills (the colour check,
+then the look fit of docs/looks.md).
 ``--model`` takes any folder with a ``discriminator/`` subfolder; ``--preset`` a random model of a preset
 with a random discriminator (for a smoke test: the figures then say nothing about the shipped model's cost).
 """
@@ -22,6 +24,7 @@ import sys
 from pathlib import Path
 
 import torch
+from PIL import Image, ImageChops, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/roofline.py
@@ -76,7 +79,23 @@ def main(argv: list[str] | None = None) -> None:
         encode = model.with_sketch_encoder(sketch_readback_steps=steps).encode_sketch
         figures = timed(lambda encode=encode: encode(sketches), args.repeats, sync=sync)
         report["readback_steps"][str(steps)] = {"encode_sketch": figures}
+    lend = model.with_sketch_encoder(sketch_drawing_colours=True).eval()
+    coloured = [coloured_drawing(sketch) for sketch in sketches]
+    report["drawing_colours"] = {
+        name: {"sketch_latent": timed(lambda items=items: lend.sketch_latent(items), args.repeats, sync=sync)}
+        for name, items in (("grey", sketches), ("in_colour", coloured))
+    }
     print(json.dumps(report, indent=2))
+
+
+def coloured_drawing(sketch: Image.Image) -> Image.Image:
+    """The sketch's lines over flat colour fills (hair above, skin in the middle, white paper around)."""
+    size = sketch.width
+    page = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(page)
+    draw.ellipse((size * 0.15, 0, size * 0.85, size * 0.45), fill=(200, 150, 60))
+    draw.ellipse((size * 0.2, size * 0.2, size * 0.8, size * 0.9), fill=(230, 180, 150))
+    return ImageChops.multiply(page, sketch.convert("RGB"))
 
 
 if __name__ == "__main__":

@@ -120,5 +120,7 @@ def test_refinement_bench_reports_latency_per_step_count():
     assert set(report["steps"]) == {"0", "2"}
     assert set(report["readback_steps"]) == {"0", "2"}
     assert all(f["encode_sketch"]["p50_ms"] > 0 for f in report["readback_steps"].values())
+    assert set(report["drawing_colours"]) == {"grey", "in_colour"}
+    assert all(f["sketch_latent"]["p50_ms"] > 0 for f in report["drawing_colours"].values())
     for figures in report["steps"].values():
         assert figures["encode_sketch"]["p50_ms"] > 0 and figures["sketch_to_face"]["p50_ms"] > 0
