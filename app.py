@@ -206,18 +206,18 @@ def build_demo(models: S2FGAN | Mapping[str, S2FGAN], warning: str | None = None
         editor ("dis" or "dec"; ``None``: the app's default) -> face image."""
         try:
             chosen_editor = editors.pick(editor)
-            model = chosen_editor.model
             if not sketch:
                 raise SketchError(EMPTY_MESSAGE)
             if look is not None and look_photo:
                 raise SketchError("give a look seed or a look photo, not both")
             if look is not None and (isinstance(look, bool) or not isinstance(look, int)):
                 raise SketchError(f"look must be an integer seed or null, got {look!r}")
-            chosen = model.look_from_seed(look) if look is not None else None
+            chosen = chosen_editor.model.look_from_seed(look) if look is not None else None
             if look_photo:
-                chosen = model.encode_look(open_upload(look_photo))
-            chosen = chosen if chosen is not None else chosen_editor.drawing_look(open_upload(sketch))  # coloured?
-            return chosen_editor.render(strokes_from_image(sketch), attributes, bool(reframe), chosen).face
+                chosen = chosen_editor.model.encode_look(open_upload(look_photo))
+            drawing = open_upload(sketch)  # read once: its strokes, and its colours when no look is chosen
+            chosen = chosen if chosen is not None else chosen_editor.drawing_look(drawing)
+            return chosen_editor.render(strokes_from_image(drawing), attributes, bool(reframe), chosen).face
         except (SketchError, ValueError) as error:
             raise gr.Error(str(error), print_exception=False) from error
 

@@ -6,6 +6,7 @@ A mixin so that the bundle's class stays about its four networks; every method h
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .image_processing import SketchInput, image_to_tensor
+from .image_processing import SketchInput, image_to_tensor, open_image
 from .looks import LOOK_SIZE, Look, LookFit, default_look_prior, fit_look, is_coloured_drawing, look_statistics
 
 
@@ -25,17 +26,22 @@ def _drawing_pixels(item: Any, size: int) -> torch.Tensor | None:
         return None
     if isinstance(item, np.ndarray) and item.ndim == 3 and item.shape[-1] == 4 and item.dtype == np.uint8:
         item = Image.fromarray(item, mode="RGBA")  # composited on white paper below
-    if (
-        isinstance(item, Image.Image)
-        and item.mode in ("RGBA", "LA", "PA")
-        or (isinstance(item, Image.Image) and item.mode == "P" and "transparency" in item.info)
-    ):
+    if isinstance(item, Image.Image) and (item.mode in ("RGBA", "LA", "PA") or "transparency" in item.info):
         page = Image.new("RGBA", item.size, "white")  # a transparent page is white paper, not black
         item = Image.alpha_composite(page, item.convert("RGBA")).convert("RGB")
     try:
         return image_to_tensor(item, size)
     except (TypeError, ValueError, OSError):
         return None
+
+
+def _opened(sketch: Any) -> Any:
+    """Sketch file paths (one, or in a list) opened as images, as ``encode_sketch`` would open them; the rest as is."""
+    if isinstance(sketch, (str, os.PathLike)):
+        return open_image(sketch, "sketch")
+    if isinstance(sketch, (list, tuple)):
+        return [open_image(item, "sketch") if isinstance(item, (str, os.PathLike)) else item for item in sketch]
+    return sketch
 
 
 class LookMethods:
@@ -113,14 +119,15 @@ class LookMethods:
         look. ``look`` as ``generate`` takes it; without one, and when ``config.sketch_drawing_colours`` is on,
         each drawing in colour takes its own colours as its look (``drawing_looks``) and grey drawings stay as
         ``encode_sketch`` gives them."""
+        lend = look is None and self.config.sketch_drawing_colours
+        if lend:  # the encoder and the colour check both read each drawing: open its file once
+            sketch = _opened(sketch)
         latent = self.encode_sketch(sketch)
-        looks = self.resolve_look(look, latent.shape[0])
-        if looks is not None:
-            return self.apply_look(latent, looks)
-        if not self.config.sketch_drawing_colours:
-            return latent
+        if not lend:
+            return latent if look is None else self.apply_look(latent, look)
         own, coloured = self.drawing_looks(sketch)
         if bool(coloured.any()):
+            rows = coloured.to(latent.device)
             latent = latent.clone()
-            latent[coloured.to(latent.device)] = self.apply_look(latent[coloured.to(latent.device)], own[coloured])
+            latent[rows] = self.apply_look(latent[rows], own[coloured])
         return latent

@@ -48,41 +48,45 @@ def upload_rows(model: S2FGAN, classifier: AttributeClassifier, drawings: Drawin
     """{"API (generate)", "app upload, re-framed", "app upload, as drawn"}: fd, sharpness, auc, refused."""
     size = model.config.image_size
     editor = FaceEditor(model, framing)
-    faces: dict[str, list[torch.Tensor | None]] = {"API (generate)": [], "app upload, re-framed": []}
-    faces["app upload, as drawn"] = []
+    paths = {"API (generate)": None, "app upload, re-framed": True, "app upload, as drawn": False}  # re-framing
+    faces: dict[str, list[torch.Tensor | None]] = {name: [] for name in paths}
     photos, labels = [], []
     for i in range(len(drawings)):
         drawing = drawings.drawing(i)
         photos.append(drawings.photo(i)[None])
         labels.append(torch.as_tensor(drawings.labels[drawings.files[i].stem]))
         try:
-            faces["API (generate)"].append(_face(model.generate(drawing)))
-        except ValueError:  # e.g. a blank or black page: the API refuses it too
-            faces["API (generate)"].append(None)
-        try:
             strokes = strokes_on_canvas(drawing, CANVAS)
             state = look_after_upload(editor, drawing, None)
-            look = None if state is None else torch.tensor([state["values"]])
-            for name, reframe in (("app upload, re-framed", True), ("app upload, as drawn", False)):
-                faces[name].append(_face(editor.render(strokes, {}, reframe, look).face))
         except SketchError:
-            faces["app upload, re-framed"].append(None)
-            faces["app upload, as drawn"].append(None)
+            strokes = None  # the app refuses the upload
+        look = None if strokes is None or state is None else torch.tensor([state["values"]])
+        for name, reframe in paths.items():
+            face = None  # refused: the upload, or a blank or black page the API refuses too
+            try:
+                if reframe is None:
+                    face = model.generate(drawing)
+                elif strokes is not None:
+                    face = editor.render(strokes, {}, reframe, look).face
+            except ValueError:  # SketchError is one
+                pass
+            faces[name].append(None if face is None else _face(face))
     real = torch.cat(photos)
     real = F.interpolate(real, size=(size, size), mode="bilinear", antialias=True) if real.shape[-1] != size else real
     y = torch.stack(labels)
     index = classifier.select(list(drawings.attributes))
+    real_feats, real_energy = classifier.features(real), laplacian_energy(real)
     rows = {}
     for name, items in faces.items():
         keep = [k for k, f in enumerate(items) if f is not None]
         images = torch.cat([items[k] for k in keep])
-        feats, real_feats = classifier.features(images), classifier.features(real[keep])
+        feats = classifier.features(images)
         scores = classifier.head(feats)[:, index]
         rows[name] = {
             "images": len(keep),
             "refused": len(items) - len(keep),
-            "fd": frechet_distance(real_feats, feats) if len(keep) > 2 else float("nan"),
-            "sharpness": float(laplacian_energy(images).mean() / laplacian_energy(real[keep]).mean()),
+            "fd": frechet_distance(real_feats[keep], feats) if len(keep) > 2 else float("nan"),
+            "sharpness": float(laplacian_energy(images).mean() / real_energy[keep].mean()),
             "auc": {a: roc_auc(scores[:, k], y[keep, k]) for k, a in enumerate(drawings.attributes)},
         }
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -57,3 +58,13 @@ def real_sketches() -> list:
 
     folder = Path(__file__).parent / "fixtures" / "data" / "celebamask_hq" / "hed_edge_256"
     return [Image.open(p).convert("L") for p in sorted(folder.glob("*.png"))]
+
+
+@pytest.fixture(scope="session")
+def prepared_celeba64(tmp_path_factory) -> Path:
+    """The CelebA fixture photos prepared at 64 px with all 40 attributes (read only by the tests that take it)."""
+    from s2fgan_hf.data import prepare_dataset
+
+    out = tmp_path_factory.mktemp("prepared64")
+    prepare_dataset(Path(__file__).parent / "fixtures" / "data" / "celeba", out, "celeba", size=64, progress=False)
+    return out

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from s2fgan_hf.data import prepare_dataset
 from s2fgan_hf.evaluation.branches import FIDELITY_ATTRIBUTES
 from s2fgan_hf.evaluation.held_out_sets import styled_set
 from s2fgan_hf.looks import is_coloured_drawing
@@ -18,15 +16,6 @@ from .script_loading import load_script, run_script
 from .test_branches import _classifier
 
 check = load_script("coloured_drawing_check")
-FIXTURES = Path(__file__).parent / "fixtures" / "data"
-
-
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory) -> Path:
-    """The CelebA fixture photos prepared with every attribute (hair colours included) at 64 px."""
-    out = tmp_path_factory.mktemp("prepared64")
-    prepare_dataset(FIXTURES / "celeba", out, "celeba", size=64, progress=False)
-    return out
 
 
 def test_drawings_are_flat_colour_under_the_sketchs_lines() -> None:
@@ -44,9 +33,9 @@ def test_drawings_are_flat_colour_under_the_sketchs_lines() -> None:
         check.coloured_drawings(photos[:, :1], sketches)
 
 
-def test_check_scores_the_colours_off_and_on(tiny_model, prepared) -> None:
+def test_check_scores_the_colours_off_and_on(tiny_model, prepared_celeba64) -> None:
     size = tiny_model.config.image_size
-    dataset = styled_set(prepared, "edges", size, FIDELITY_ATTRIBUTES, None, 4)
+    dataset = styled_set(prepared_celeba64, "edges", size, FIDELITY_ATTRIBUTES, None, 4)
     batch = next(check.drawing_batches(dataset, 4, 10, 2))
     pixels = torch.stack([torch.from_numpy(np.array(d)).permute(2, 0, 1) for d in batch["sketch"]])
     assert is_coloured_drawing(pixels.float() / 127.5 - 1).all()  # the proxy is a drawing in colour
@@ -59,12 +48,12 @@ def test_check_scores_the_colours_off_and_on(tiny_model, prepared) -> None:
     assert "| on | 4 |" in check.to_markdown(results)
 
 
-def test_cli_writes_the_table_and_grid(saved_model, prepared, tmp_path) -> None:
+def test_cli_writes_the_table_and_grid(saved_model, prepared_celeba64, tmp_path) -> None:
     out = tmp_path / "out"
     run_script(
         "coloured_drawing_check",
-        ["--data", str(prepared), "--model", str(saved_model), "--split", "train", "--skip", "0", "--limit", "4"]
-        + ["--output", str(out)],
+        ["--data", str(prepared_celeba64), "--model", str(saved_model), "--split", "train", "--skip", "0"]
+        + ["--limit", "4", "--output", str(out)],
     )
     assert set(json.loads((out / "coloured_drawings.json").read_text())) == {"off", "on"}
     assert (out / "coloured_drawings.md").read_text().startswith("| drawing colours")

@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 from huggingface_hub import ModelCard
 
 from s2fgan_hf import S2FGAN
 from s2fgan_hf.commands import main
-from s2fgan_hf.data import prepare_dataset
 from s2fgan_hf.evaluation import AttributeClassifier
 from s2fgan_hf.loading import bundled_classifier_path, bundled_model_path, load_model
 
@@ -50,22 +48,15 @@ def test_different_sketches_give_different_faces():
     assert min(gaps) > 2.0, gaps  # mean absolute difference in 0..255 pixel units
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    out = tmp_path_factory.mktemp("prepared64")
-    prepare_dataset(FIXTURES / "celeba", out, "celeba", size=64, progress=False)
-    return out
-
-
-def test_evaluate_runs_on_a_small_subset(prepared, tmp_path):
+def test_evaluate_runs_on_a_small_subset(prepared_celeba64, tmp_path):
     out = tmp_path / "eval"
-    args = ["evaluate", "--data", str(prepared), "--split", "all", "--limit", "12", "--batch-size", "6"]
+    args = ["evaluate", "--data", str(prepared_celeba64), "--split", "all", "--limit", "12", "--batch-size", "6"]
     code = main([*args, "--attributes", "Smiling", "Male", "--strengths", "-2", "2", "-o", str(out)])
     assert code == 0
     results = json.loads((out / "results.json").read_text())
     assert results["num_images"] == 12
     assert results["command"] == (
-        f"s2fgan evaluate --data {prepared} --split all --limit 12 --batch-size 6 --strengths -2 2 "
+        f"s2fgan evaluate --data {prepared_celeba64} --split all --limit 12 --batch-size 6 --strengths -2 2 "
         f"--attributes Smiling Male -o {out}"
     )
     rec = results["reconstruction"]

@@ -158,10 +158,10 @@ def strokes_on_canvas(image: Image.Image | np.ndarray | str | os.PathLike, size:
     page = F.pad(
         torch.from_numpy(ink.astype(np.float32))[None, None], (left, side - width - left, top, side - height - top)
     )
-    return _square_ink_to_mask(page, size)
+    return _square_ink(page, size)
 
 
-def _square_ink_to_mask(ink: torch.Tensor, size: int) -> np.ndarray:
+def _square_ink(ink: torch.Tensor, size: int) -> np.ndarray:
     """Square ink [1, 1, S, S] -> a ``size`` ink map: shrunk with max-pooling (thin strokes are never lost) or
     enlarged by nearest neighbour."""
     if ink.shape[-1] > size:
@@ -334,5 +334,5 @@ def reframe(mask: np.ndarray, framing: Framing, out_size: int | None = None, max
     pad = (max(0, -left), max(0, left + size - width), max(0, -top), max(0, top + size - height))
     ink = F.pad(ink, pad)
     left, top = left + pad[0], top + pad[2]
-    out = _square_ink_to_mask(ink[..., top : top + size, left : left + size], out_size)
+    out = _square_ink(ink[..., top : top + size, left : left + size], out_size)
     return out >= 0.5 if mask.dtype == bool else out  # a stroke mask in, a stroke mask out
